@@ -1,0 +1,1 @@
+"""Scrapy extensions: run recording and health monitors."""

@@ -1,0 +1,1 @@
+"""Pure extraction: responses or parsed JSON in, JobItem fields out."""

@@ -1,0 +1,1 @@
+"""Item pipelines, one job each: normalize, validate, dedupe, store."""

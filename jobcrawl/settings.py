@@ -1,0 +1,46 @@
+"""Scrapy settings and JOBCRAWL_* settings; the only place that reads the environment."""
+
+from __future__ import annotations
+
+import os
+
+BOT_NAME = "jobcrawl"
+SPIDER_MODULES = ["jobcrawl.spiders"]
+NEWSPIDER_MODULE = "jobcrawl.spiders"
+COMMANDS_MODULE = "jobcrawl.commands"
+
+# Politeness: obey robots.txt, identify ourselves, and let AutoThrottle adapt the
+# pace to each site. Users running against their own/local boards can turn these
+# down with -s (the demo and the tests do).
+ROBOTSTXT_OBEY = True
+USER_AGENT = "jobcrawl/0.1 (research job-advert corpus crawler; set USER_AGENT to add your contact)"
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 8
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"
+
+ITEM_PIPELINES = {
+    "jobcrawl.pipelines.normalize.NormalizePipeline": 100,
+    "jobcrawl.pipelines.validate.ValidatePipeline": 200,
+    "jobcrawl.pipelines.dedupe.DedupePipeline": 300,
+    "jobcrawl.pipelines.store.StorePipeline": 400,
+}
+
+FEED_EXPORTERS = {
+    "jobcsv": "jobcrawl.exporters.JobCsvItemExporter",
+    "jobjsonl": "jobcrawl.exporters.JobJsonLinesItemExporter",
+}
+
+# --- jobcrawl settings -------------------------------------------------------
+JOBCRAWL_DATABASE_URL = os.environ.get("JOBCRAWL_DATABASE_URL", "sqlite:///jobcrawl.db")
+# Upsert this many items per transaction.
+JOBCRAWL_STORE_BATCH_SIZE = 500
+# Read ambiguous numeric dates (03/04/2024) day first, as UK/EU boards write them.
+JOBCRAWL_DATES_DAYFIRST = True

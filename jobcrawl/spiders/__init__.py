@@ -1,0 +1,1 @@
+"""Spiders: navigation only; fields come from jobcrawl.extract."""
