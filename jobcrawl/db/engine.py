@@ -1,0 +1,40 @@
+"""Engine creation and URL redaction: one place that knows how to connect."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+
+def redact_url(url: str) -> str:
+    """The URL with any password masked, safe for logs, errors and reports."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - an unparsable URL must still never leak
+        return "<unparsable database URL>"
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """Create an engine for a SQLite or PostgreSQL URL.
+
+    SQLite gets WAL journaling (readers do not block the writer) and a busy
+    timeout, so an export can run while a crawl writes.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        kwargs.setdefault("connect_args", {"timeout": 30})
+        engine = create_engine(url, **kwargs)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(url, **kwargs)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
