@@ -44,3 +44,9 @@ JOBCRAWL_DATABASE_URL = os.environ.get("JOBCRAWL_DATABASE_URL", "sqlite:///jobcr
 JOBCRAWL_STORE_BATCH_SIZE = 500
 # Read ambiguous numeric dates (03/04/2024) day first, as UK/EU boards write them.
 JOBCRAWL_DATES_DAYFIRST = True
+
+EXTENSIONS = {
+    "jobcrawl.extensions.statsfile.StatsFile": 900,
+}
+# Write the final crawl stats as JSON to this path (off when empty).
+JOBCRAWL_STATSFILE_PATH = ""

@@ -12,7 +12,7 @@ def redact_url(url: str) -> str:
     """The URL with any password masked, safe for logs, errors and reports."""
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001 - an unparsable URL must still never leak
+    except Exception:
         return "<unparsable database URL>"
 
 

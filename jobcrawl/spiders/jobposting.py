@@ -1,0 +1,154 @@
+"""The jobposting spider: any site that publishes schema.org JobPosting."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlparse
+
+from scrapy import Request
+from scrapy.http import Response, TextResponse
+from scrapy.spiders import SitemapSpider
+
+from jobcrawl.extract.jobposting import source_for, to_item
+from jobcrawl.extract.jsonld import extract_postings
+from jobcrawl.extract.links import listing_links
+from jobcrawl.items import JobItem
+
+logger = logging.getLogger(__name__)
+
+
+def _split_urls(value: str | None, name: str) -> list[str]:
+    urls = [part.strip() for part in (value or "").split(",") if part.strip()]
+    for url in urls:
+        if urlparse(url).scheme not in ("http", "https") or not urlparse(url).hostname:
+            raise ValueError(f"argument {name}: {url!r} is not an http(s) URL")
+    return urls
+
+
+def _positive_int(value: str | None, name: str, default: int | None) -> int | None:
+    if value is None or value == "":
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValueError(f"argument {name} must be a whole number, got {value!r}") from None
+    if number < 1:
+        raise ValueError(f"argument {name} must be 1 or more, got {number}")
+    return number
+
+
+class JobPostingSpider(SitemapSpider):
+    """Crawls listing pages and/or sitemaps and yields every JobPosting found.
+
+    Arguments:
+      url=URL[,URL...]      listing pages to start from (pagination is followed)
+      sitemap=URL[,URL...]  sitemaps, sitemap indexes, robots.txt or a site root
+      max_pages=N           at most N listing pages (start pages + pagination)
+      depth=N               link hops from a start page to an ad (default 1;
+                            pagination does not count)
+      allow=REGEX           only follow non-pagination links matching REGEX
+      dayfirst=true|false   how to read 03/04/2024 (default: JOBCRAWL_DATES_DAYFIRST)
+
+    Stats: jobcrawl/jobposting/listing_pages, .../ad_pages, .../postings,
+    .../pages_without_posting, .../not_html, jobcrawl/extract/jsonld_errors.
+    """
+
+    name = "jobposting"
+    sitemap_rules = (("", "parse_ad"),)
+
+    def __init__(
+        self,
+        url: str | None = None,
+        sitemap: str | None = None,
+        max_pages: str | None = None,
+        depth: str | None = None,
+        allow: str | None = None,
+        dayfirst: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.listing_urls = _split_urls(url, "url")
+        self.sitemap_urls = [_sitemap_location(u) for u in _split_urls(sitemap, "sitemap")]
+        if not self.listing_urls and not self.sitemap_urls:
+            raise ValueError("give -a url=URL[,URL...] and/or -a sitemap=URL")
+        self.max_pages = _positive_int(max_pages, "max_pages", None)
+        self.depth_limit = _positive_int(depth, "depth", 1) or 1
+        self.allow = allow
+        if dayfirst is not None:
+            if dayfirst.lower() not in ("true", "false", "1", "0", "yes", "no"):
+                raise ValueError(f"argument dayfirst must be true or false, got {dayfirst!r}")
+            self.dayfirst = dayfirst.lower() in ("true", "1", "yes")
+        self.allowed_domains = sorted(
+            {urlparse(u).hostname or "" for u in self.listing_urls + self.sitemap_urls}
+        )
+        self._listing_pages = 0
+
+    async def start(self) -> AsyncIterator[Any]:
+        for url in self.listing_urls:
+            request = self._listing_request(url, depth=0)
+            if request is not None:
+                yield request
+        async for request in super().start():
+            yield request
+
+    def _listing_request(self, url: str, depth: int) -> Request | None:
+        if self.max_pages is not None and self._listing_pages >= self.max_pages:
+            return None
+        self._listing_pages += 1
+        return Request(url, callback=self.parse_listing, cb_kwargs={"depth": depth})
+
+    def parse_listing(self, response: Response, depth: int = 0) -> Iterator[Any]:
+        """A start or pagination page: its postings, its next pages, its ad links."""
+        self.crawler.stats.inc_value("jobcrawl/jobposting/listing_pages")
+        if not isinstance(response, TextResponse):
+            self.crawler.stats.inc_value("jobcrawl/jobposting/not_html")
+            return
+        yield from self._items(response, count_missing=False)
+        yield from self._follow(response, depth)
+
+    def parse_ad(self, response: Response, depth: int | None = None) -> Iterator[Any]:
+        """A page that should hold a posting; without one it may be a sub-listing."""
+        self.crawler.stats.inc_value("jobcrawl/jobposting/ad_pages")
+        if not isinstance(response, TextResponse):
+            self.crawler.stats.inc_value("jobcrawl/jobposting/not_html")
+            return
+        found = yield from self._items(response, count_missing=True)
+        if not found and depth is not None and depth < self.depth_limit:
+            # A category page or hub between the start page and the ads.
+            yield from self._follow(response, depth)
+
+    def _follow(self, response: TextResponse, depth: int) -> Iterator[Request]:
+        links = listing_links(response, allow=self.allow)
+        for url in links.pagination:
+            request = self._listing_request(url, depth)
+            if request is not None:
+                yield request
+        if depth < self.depth_limit:
+            for url in links.other:
+                yield Request(url, callback=self.parse_ad, cb_kwargs={"depth": depth + 1})
+
+    def _items(self, response: TextResponse, *, count_missing: bool) -> Iterator[JobItem]:
+        scraped_at = datetime.now(UTC)
+        found = extract_postings(response)
+        stats = self.crawler.stats
+        for error in found.errors:
+            stats.inc_value("jobcrawl/extract/jsonld_errors")
+            logger.warning("unreadable JSON-LD on %s: %s", response.url, error)
+        if not found.postings and count_missing:
+            stats.inc_value("jobcrawl/jobposting/pages_without_posting")
+        source = source_for(response.url)
+        for posting in found.postings:
+            stats.inc_value("jobcrawl/jobposting/postings")
+            yield to_item(posting, response, source=source, scraped_at=scraped_at)
+        return len(found.postings)
+
+
+def _sitemap_location(url: str) -> str:
+    """A bare site root means: read the sitemaps its robots.txt names."""
+    parsed = urlparse(url)
+    if parsed.path in ("", "/") and not parsed.query:
+        return f"{parsed.scheme}://{parsed.netloc}/robots.txt"
+    return url
