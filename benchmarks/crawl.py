@@ -1,0 +1,109 @@
+"""Crawl throughput: the full jobcrawl pipeline against a bare Scrapy spider.
+
+Serves a generated demo board of N ads on 127.0.0.1, then in one run crawls it
+twice with identical concurrency: a bare Scrapy spider (JSON-LD parse only, JSONL
+feed, no pipelines) and `scrapy crawl jobposting` with every pipeline storing
+into a fresh SQLite file. Prints pages/s, items/s, peak RSS and the ratios.
+
+    .venv/bin/python benchmarks/crawl.py [--ads 20000] [--concurrency 16]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from jobcrawl.demo.server import DemoBoard  # noqa: E402
+
+
+@dataclass
+class Result:
+    name: str
+    seconds: float
+    pages: int
+    items: int
+    peak_rss_mb: float
+
+    @property
+    def pages_per_s(self) -> float:
+        return self.pages / self.seconds
+
+    @property
+    def items_per_s(self) -> float:
+        return self.items / self.seconds
+
+
+def run(name: str, command: list[str], cwd: Path, stats_path: Path, items_key: str) -> Result:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"{name} crawl failed with exit code {os.waitstatus_to_exitcode(status)}")
+    stats = json.loads(stats_path.read_text())
+    return Result(name, seconds, int(stats.get("response_received_count", 0)),
+                  int(stats.get(items_key, 0)), usage.ru_maxrss / 1024)
+
+
+def common_settings(concurrency: int, stats_path: Path) -> list[str]:
+    settings = {
+        "CONCURRENT_REQUESTS": concurrency,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency,
+        "AUTOTHROTTLE_ENABLED": False,
+        "ROBOTSTXT_OBEY": True,
+        "LOG_LEVEL": "INFO",
+        "TELNETCONSOLE_ENABLED": False,
+        "JOBCRAWL_STATSFILE_PATH": stats_path,
+    }
+    return [arg for key, value in settings.items() for arg in ("-s", f"{key}={value}")]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ads", type=int, default=20_000)
+    parser.add_argument("--concurrency", type=int, default=16)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp, DemoBoard(n_ads=args.ads) as board:
+        work = Path(tmp)
+        start_url = f"{board.url}/jobs"
+        bare_stats, full_stats = work / "bare.json", work / "full.json"
+        bare = run("bare scrapy", [
+            sys.executable, "-m", "scrapy", "runspider", str(ROOT / "benchmarks/bare_spider.py"),
+            "-a", f"url={start_url}", "-o", str(work / "bare.jsonl"),
+            # Outside the project: plain Scrapy defaults, plus the stats file writer.
+            "-s", "EXTENSIONS={\"jobcrawl.extensions.statsfile.StatsFile\": 900}",
+            *common_settings(args.concurrency, bare_stats),
+        ], cwd=work, stats_path=bare_stats, items_key="item_scraped_count")
+        full = run("jobcrawl jobposting", [
+            sys.executable, "-m", "scrapy", "crawl", "jobposting", "-a", f"url={start_url}",
+            "-s", f"JOBCRAWL_DATABASE_URL=sqlite:///{work / 'bench.db'}",
+            *common_settings(args.concurrency, full_stats),
+        ], cwd=ROOT, stats_path=full_stats, items_key="jobcrawl/store/new")
+
+    print(f"board: {args.ads} ads, concurrency {args.concurrency}")
+    print(f"{'run':<22}{'seconds':>9}{'pages':>8}{'items':>8}{'pages/s':>9}"
+          f"{'items/s':>9}{'peak MB':>9}")
+    for r in (bare, full):
+        print(f"{r.name:<22}{r.seconds:>9.1f}{r.pages:>8}{r.items:>8}{r.pages_per_s:>9.1f}"
+              f"{r.items_per_s:>9.1f}{r.peak_rss_mb:>9.1f}")
+    print(f"throughput ratio (pages/s, jobcrawl / bare): {full.pages_per_s / bare.pages_per_s:.2f}"
+          "  (target >= 0.90)")
+    print(f"peak memory ratio (jobcrawl / bare): {full.peak_rss_mb / bare.peak_rss_mb:.2f}"
+          "  (target <= 1.30)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,123 @@
+"""Alembic migrations from code: upgrade, revisions, and the start-up schema check."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect
+from sqlalchemy.engine import make_url
+
+from jobcrawl.db.engine import make_engine, redact_url
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def alembic_config(url: str | None = None) -> Config:
+    """An Alembic Config for the bundled migrations that needs neither alembic.ini nor a cwd."""
+    config = Config()
+    # Config values go through ConfigParser interpolation, where "%" is special.
+    config.set_main_option("script_location", str(MIGRATIONS).replace("%", "%%"))
+    if url is not None:
+        # Passed as an attribute, not sqlalchemy.url: URLs often hold %-escapes.
+        config.attributes["url"] = url
+    return config
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    """Migrate the database at `url` to `revision`; a new SQLite file is created."""
+    path = sqlite_path(url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    command.upgrade(alembic_config(url), revision)
+
+
+def head_revision() -> str:
+    """The newest revision the code knows."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    if head is None:
+        raise RuntimeError(f"no Alembic revisions in {MIGRATIONS}")
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The database's revision, None when it has never been migrated."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def database_revision(url: str) -> str | None:
+    """Like current_revision, but a missing SQLite file is reported, not created."""
+    if is_fresh_sqlite(url):
+        return None
+    return _inspect(url)[0]
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL; None for other databases and in-memory SQLite."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    if parsed.database.startswith("file:"):
+        return None  # URI filenames: let SQLite interpret them
+    return Path(parsed.database)
+
+
+def is_fresh_sqlite(url: str) -> bool:
+    """A SQLite file that does not exist yet or has zero bytes."""
+    path = sqlite_path(url)
+    return path is not None and (not path.exists() or path.stat().st_size == 0)
+
+
+def ensure_schema(url: str, *, auto_upgrade: bool) -> None:
+    """Make sure the database is at head, upgrading it only when `auto_upgrade`.
+
+    Raises RuntimeError, with the URL redacted, when the database is behind and
+    auto_upgrade is False (run `scrapy db upgrade`), has a revision this code
+    does not know, or has a jobs table that Alembic did not create.
+    With auto_upgrade False the database is never changed, nor a SQLite file created.
+    """
+    head = head_revision()
+    revision, has_jobs = (None, False) if is_fresh_sqlite(url) else _inspect(url)
+    if revision == head:
+        return
+    where = redact_url(url)
+    if revision is None and has_jobs:
+        raise RuntimeError(
+            f"{where} has a jobs table but no Alembic revision, so it was not created by "
+            "`scrapy db upgrade`; point JOBCRAWL_DATABASE_URL at a new database"
+        )
+    if revision is not None and revision not in _known_revisions():
+        raise RuntimeError(
+            f"{where} is at revision {revision}, which this jobcrawl does not know "
+            f"(its newest is {head}); upgrade jobcrawl"
+        )
+    if not auto_upgrade:
+        raise RuntimeError(
+            f"{where} is at revision {revision or 'none (empty database)'} but jobcrawl "
+            f"needs {head}: run `scrapy db upgrade`"
+        )
+    upgrade(url)
+
+
+def _inspect(url: str) -> tuple[str | None, bool]:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            revision = MigrationContext.configure(connection).get_current_revision()
+            has_jobs = inspect(connection).has_table("jobs")
+    finally:
+        engine.dispose()
+    return revision, has_jobs
+
+
+def _known_revisions() -> set[str]:
+    script = ScriptDirectory.from_config(alembic_config())
+    return {script_revision.revision for script_revision in script.walk_revisions()}

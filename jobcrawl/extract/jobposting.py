@@ -1,0 +1,143 @@
+"""One schema.org JobPosting dict (from jsonld.extract_postings) -> one JobItem."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from jobcrawl.extract.dates import parse_date
+from jobcrawl.extract.ids import webindex_from_identifier, webindex_from_url
+from jobcrawl.extract.normalize import employment_terms
+from jobcrawl.extract.salary import salary_from_jsonld
+from jobcrawl.extract.text import clean_line, html_to_text
+from jobcrawl.extract.urls import canonical_url, page_canonical_url, same_host
+from jobcrawl.items import JobItem
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from scrapy.http import TextResponse
+
+_NAME_KEYS = ("name", "legalName", "alternateName")
+
+
+def source_for(url: str) -> str:
+    """The source name of a site's JobPostings: "jobposting:<host>"."""
+    return f"jobposting:{(urlsplit(url).hostname or '').rstrip('.')}"
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _text(value: Any) -> str | None:
+    """A one-line text from a string, a number, or a dict's name (first usable of a list)."""
+    for entry in _as_list(value):
+        if isinstance(entry, str | int | float) and not isinstance(entry, bool):
+            found = clean_line(str(entry))
+        elif isinstance(entry, dict):
+            found = next(filter(None, (_text(entry.get(key)) for key in _NAME_KEYS)), None)
+        else:
+            found = None
+        if found:
+            return found
+    return None
+
+
+def company(posting: dict[str, Any]) -> str | None:
+    return _text(posting.get("hiringOrganization"))
+
+
+def _place(place: Any) -> str | None:
+    """"Locality, Region, Country" of a Place, its address, or a plain string."""
+    if not isinstance(place, dict):
+        return _text(place)
+    address = place.get("address")
+    if not isinstance(address, dict):
+        return _text(address) or _text(place.get("name"))
+    parts: list[str] = []
+    for key in ("addressLocality", "addressRegion", "addressCountry"):
+        part = _text(address.get(key))
+        if part and part not in parts:
+            parts.append(part)
+    return ", ".join(parts) or _text(address.get("name")) or _text(place.get("name"))
+
+
+def location(posting: dict[str, Any]) -> str | None:
+    """All jobLocations joined " / "; "Remote" for a TELECOMMUTE job without one."""
+    places: list[str] = []
+    for entry in _as_list(posting.get("jobLocation")):
+        place = _place(entry)
+        if place and place not in places:
+            places.append(place)
+    if places:
+        return " / ".join(places)
+    kinds = [str(kind).upper() for kind in _as_list(posting.get("jobLocationType"))]
+    return "Remote" if "TELECOMMUTE" in kinds else None
+
+
+def category(posting: dict[str, Any]) -> str | None:
+    """occupationalCategory, else industry; several joined ", "; CategoryCode -> name."""
+    for key in ("occupationalCategory", "industry"):
+        names: list[str] = []
+        for entry in _as_list(posting.get(key)):
+            name = _text(entry)
+            if name is None and isinstance(entry, dict):
+                name = _text(entry.get("codeValue"))
+            if name and name not in names:
+                names.append(name)
+        if names:
+            return ", ".join(names)
+    return None
+
+
+def posting_url(posting: dict[str, Any], response: TextResponse) -> str:
+    """The posting's own "url" when it stays on the page's host, else the page's URL."""
+    own = _text(posting.get("url"))
+    if own:
+        absolute = response.urljoin(own)
+        if absolute.startswith(("http://", "https://")) and same_host(absolute, response.url):
+            return canonical_url(absolute)
+    return page_canonical_url(response)
+
+
+def _string(value: Any) -> str | None:
+    return clean_line(str(value)) if isinstance(value, str | int | float) else None
+
+
+def to_item(
+    posting: dict[str, Any], response: TextResponse, *, source: str, scraped_at: datetime
+) -> JobItem:
+    """A JobItem with the posting's fields; dates and salary are resolved by normalize_item.
+
+    Never raises on a missing or oddly typed field: what cannot be read stays None / "".
+    """
+    url = posting_url(posting, response)
+    contract_type, contract_time = employment_terms(posting.get("employmentType"))
+    salary = salary_from_jsonld(posting.get("baseSalary"))
+    closing_raw = _string(posting.get("validThrough"))
+    description = posting.get("description")
+    return JobItem(
+        webindex=webindex_from_identifier(posting.get("identifier")) or webindex_from_url(url),
+        source=source,
+        url=url,
+        title=_text(posting.get("title")) or "",
+        company=company(posting),
+        location=location(posting),
+        category=category(posting),
+        contract_type=contract_type,
+        contract_time=contract_time,
+        description=html_to_text(description) if isinstance(description, str) else "",
+        salary_raw=salary.raw,
+        salary_min=salary.min,
+        salary_max=salary.max,
+        salary_currency=salary.currency,
+        salary_period=salary.period,
+        date_posted=parse_date(_string(posting.get("datePosted"))),
+        closing_date=None,
+        closing_date_raw=closing_raw,
+        closing_date_source="structured" if closing_raw else None,
+        scraped_at=scraped_at,
+    )

@@ -1,0 +1,183 @@
+"""schema.org JobPosting objects on a page, from JSON-LD and microdata, as plain dicts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import lxml.html
+from extruct.jsonld import JsonLdExtractor
+from extruct.utils import parse_html
+from extruct.w3cmicrodata import MicrodataExtractor
+from w3lib.html import replace_entities
+
+from jobcrawl.extract.text import clean_line
+
+if TYPE_CHECKING:
+    from lxml.html import HtmlElement
+    from scrapy.http import TextResponse
+
+JOB_POSTING = "JobPosting"
+_SCRIPTS = '//script[@type="application/ld+json"]'
+
+
+@dataclass
+class Postings:
+    """The JobPostings of one page and a short message per unreadable JSON-LD block."""
+
+    postings: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def extract_postings(response: TextResponse) -> Postings:
+    """Every JobPosting on the page: JSON-LD (objects, arrays, @graph, nested) then microdata.
+
+    A broken JSON-LD block is reported in `errors` and skipped; the rest is still read.
+    Microdata postings that repeat a JSON-LD posting's title are left out.
+    """
+    document = parse_html(response.body, encoding=response.encoding)
+    found = Postings()
+    blocks = _jsonld_blocks(document, found.errors)
+    index = _id_index(blocks)
+    for posting in _find_postings(blocks):
+        found.postings.append(_decode_entities(_resolve_references(posting, index)))
+    titles = {_title_key(posting) for posting in found.postings}
+    for posting in _microdata_postings(document, response.url):
+        title = _title_key(posting)
+        if title is None or title not in titles:
+            found.postings.append(posting)
+    return found
+
+
+def _jsonld_blocks(document: HtmlElement, errors: list[str]) -> list[Any]:
+    blocks: list[Any] = []
+    extractor = JsonLdExtractor()
+    for number, script in enumerate(document.xpath(_SCRIPTS), start=1):
+        if not script.xpath("string()").strip():
+            continue
+        try:
+            blocks.extend(extractor.extract_items(script))
+        except ValueError as exc:  # json / jstyleson decoding errors
+            errors.append(f"JSON-LD block {number}: {str(exc)[:120]}")
+    return blocks
+
+
+def _short_types(value: Any) -> list[str]:
+    """@type as a list of bare names: "JobPosting", "schema:JobPosting", full IRIs."""
+    values = value if isinstance(value, list) else [value]
+    return [
+        v.strip().rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1].rsplit(":", 1)[-1]
+        for v in values
+        if isinstance(v, str)
+    ]
+
+
+def _is_posting(node: dict[str, Any]) -> bool:
+    return JOB_POSTING in _short_types(node.get("@type"))
+
+
+def _find_postings(node: Any) -> list[dict[str, Any]]:
+    """JobPostings anywhere: top level, @graph, ItemList elements, mainEntity ..."""
+    if isinstance(node, list):
+        return [posting for entry in node for posting in _find_postings(entry)]
+    if not isinstance(node, dict):
+        return []
+    if _is_posting(node):
+        return [node]
+    return [posting for value in node.values() for posting in _find_postings(value)]
+
+
+def _id_index(node: Any, index: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Nodes by @id, so that {"@id": "#org"} can be replaced by the organisation itself."""
+    index = {} if index is None else index
+    if isinstance(node, list):
+        for entry in node:
+            _id_index(entry, index)
+    elif isinstance(node, dict):
+        if isinstance(node.get("@id"), str) and len(node) > 1:
+            index.setdefault(node["@id"], node)
+        for value in node.values():
+            _id_index(value, index)
+    return index
+
+
+def _resolve_references(posting: dict[str, Any], index: dict[str, Any]) -> dict[str, Any]:
+    def resolve(value: Any) -> Any:
+        if isinstance(value, list):
+            return [resolve(entry) for entry in value]
+        if isinstance(value, dict) and set(value) == {"@id"}:
+            return index.get(value["@id"], value)
+        return value
+
+    return {key: resolve(value) for key, value in posting.items()}
+
+
+def _decode_entities(value: Any) -> Any:
+    """JSON-LD strings are often HTML-escaped once more ("Caf&eacute;", "&amp;")."""
+    if isinstance(value, str):
+        return replace_entities(value)
+    if isinstance(value, list):
+        return [_decode_entities(entry) for entry in value]
+    if isinstance(value, dict):
+        return {key: _decode_entities(entry) for key, entry in value.items()}
+    return value
+
+
+def _title_key(posting: dict[str, Any]) -> str | None:
+    title = posting.get("title")
+    cleaned = clean_line(title) if isinstance(title, str) else None
+    return cleaned.casefold() if cleaned else None
+
+
+def _microdata_postings(document: HtmlElement, base_url: str) -> list[dict[str, Any]]:
+    items = MicrodataExtractor(add_html_node=True).extract_items(document, base_url)
+    postings = []
+    for item in _find_microdata_postings(items):
+        posting = _from_microdata(item)
+        description = _description_html(item["htmlNode"])
+        if description is not None:
+            posting["description"] = description
+        postings.append(posting)
+    return postings
+
+
+def _find_microdata_postings(node: Any) -> list[dict[str, Any]]:
+    if isinstance(node, list):
+        return [item for entry in node for item in _find_microdata_postings(entry)]
+    if not isinstance(node, dict):
+        return []
+    if JOB_POSTING in _short_types(node.get("type")):
+        return [node]
+    return [item for value in node.get("properties", {}).values()
+            for item in _find_microdata_postings(value)]  # fmt: skip
+
+
+def _from_microdata(node: Any) -> Any:
+    """extruct's {"type", "properties"} items in JSON-LD's shape: {"@type", key: value}."""
+    if isinstance(node, list):
+        return [_from_microdata(entry) for entry in node]
+    if not isinstance(node, dict) or "htmlNode" not in node:
+        return node
+    if "properties" not in node:
+        return node.get("value")  # an itemscope without itemprops: just its text
+    types = _short_types(node.get("type"))
+    converted: dict[str, Any] = {"@type": types[0] if len(types) == 1 else types}
+    if node.get("id"):
+        converted["@id"] = node["id"]
+    for key, value in node["properties"].items():
+        converted[key] = _from_microdata(value)
+    return converted
+
+
+def _description_html(scope: HtmlElement) -> str | None:
+    """The posting's own description element as HTML, so paragraphs survive.
+
+    extruct gives the text only; meta/content descriptions keep extruct's value.
+    """
+    for element in scope.xpath(".//*[@itemprop]"):
+        if "description" not in element.get("itemprop", "").split():
+            continue
+        owner = element.xpath("ancestor::*[@itemscope][1]")
+        if owner and owner[0] is scope and element.get("content") is None:
+            return lxml.html.tostring(element, encoding="unicode", with_tail=False)
+    return None

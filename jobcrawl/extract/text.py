@@ -1,0 +1,61 @@
+"""Plain text from HTML or messy text: paragraphs kept, whitespace tidied."""
+
+from __future__ import annotations
+
+import re
+
+import html_text
+from w3lib.html import replace_entities
+
+# <div> blocks read as paragraphs in job ads far more often than as line wrappers,
+# so they get a blank line like <p>; list items stay one per line.
+_DOUBLE_NEWLINE_TAGS = html_text.DOUBLE_NEWLINE_TAGS | {
+    "div", "article", "section", "header", "footer", "main", "aside", "table",
+}
+_NEWLINE_TAGS = html_text.NEWLINE_TAGS - _DOUBLE_NEWLINE_TAGS
+
+_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>")
+# html_text turns <br><br> into a single line break; an empty <p> makes it a paragraph.
+_BR_RUN = re.compile(r"(?:<br\s*/?>\s*){2,}", re.IGNORECASE)
+_SPACES = re.compile(r"\s+")
+_BLANK_LINES = re.compile(r"\n(?:[ \t\r\f\v]*\n)+")
+
+
+def clean_line(value: str | None) -> str | None:
+    """One line of text: every whitespace run becomes one space; "" becomes None."""
+    if value is None:
+        return None
+    cleaned = _SPACES.sub(" ", str(value)).strip()
+    return cleaned or None
+
+
+def looks_like_html(value: str) -> bool:
+    """True when the text contains at least one HTML tag."""
+    return bool(_TAG.search(value))
+
+
+def html_to_text(value: str | None) -> str:
+    """Plain text with paragraphs separated by one blank line.
+
+    Accepts HTML, HTML that was escaped once more ("&lt;p&gt;..."), or plain text;
+    entities are decoded and whitespace inside each line is collapsed.
+    """
+    if not value:
+        return ""
+    if not looks_like_html(value):
+        decoded = replace_entities(value)
+        if not looks_like_html(decoded):
+            return tidy_paragraphs(decoded)
+        value = decoded
+    value = _BR_RUN.sub("<p></p>", value)
+    text = html_text.extract_text(
+        value, newline_tags=_NEWLINE_TAGS, double_newline_tags=_DOUBLE_NEWLINE_TAGS
+    )
+    return tidy_paragraphs(text)
+
+
+def tidy_paragraphs(text: str) -> str:
+    """Collapse spaces inside lines, keep line breaks, at most one blank line in a row."""
+    lines = [_SPACES.sub(" ", line).strip() for line in text.replace("\r\n", "\n").split("\n")]
+    joined = "\n".join(lines)
+    return _BLANK_LINES.sub("\n\n", joined).strip()

@@ -1,0 +1,81 @@
+"""Canonical URLs for ads: one spelling per ad, without tracking noise."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from urllib.parse import unquote_plus, urlsplit, urlunsplit
+
+from w3lib.url import canonicalize_url
+
+if TYPE_CHECKING:
+    from scrapy.http import TextResponse
+
+# Only parameters that never select content: ad networks and analytics click ids.
+# Generic names such as "ref" or "source" are left alone because boards use them for ids.
+TRACKING_PARAMS = frozenset(
+    {
+        "gclid", "gclsrc", "dclid", "gbraid", "wbraid", "fbclid", "msclkid", "yclid",
+        "twclid", "ttclid", "li_fat_id", "igshid", "mc_cid", "mc_eid", "_ga", "_gl",
+        "_hsenc", "_hsmi", "mkt_tok",
+    }
+)
+TRACKING_PREFIXES = ("utm_",)
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _is_tracking(name: str) -> bool:
+    lowered = unquote_plus(name).lower()
+    return lowered in TRACKING_PARAMS or lowered.startswith(TRACKING_PREFIXES)
+
+
+def canonical_url(url: str) -> str:
+    """w3lib's canonical form, minus fragment, tracking parameters and default port.
+
+    The scheme and host are lower-cased; the path and the remaining query keep
+    their case because servers may treat them case-sensitively.
+    """
+    parts = urlsplit(url.strip())
+    # Filter the raw pairs so that the kept ones reach canonicalize_url byte for byte.
+    query = "&".join(
+        pair for pair in parts.query.split("&") if pair and not _is_tracking(pair.split("=")[0])
+    )
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").rstrip(".")
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    netloc = host
+    try:
+        port = parts.port
+    except ValueError:  # a junk port: keep the URL recognisable rather than fail
+        port = None
+    if port is not None and port != DEFAULT_PORTS.get(scheme):
+        netloc = f"{host}:{port}"
+    if parts.username or parts.password:
+        userinfo = parts.username or ""
+        if parts.password:
+            userinfo += f":{parts.password}"
+        netloc = f"{userinfo}@{netloc}"
+    rebuilt = urlunsplit((scheme, netloc, parts.path, query, ""))
+    return canonicalize_url(rebuilt, keep_fragments=False)
+
+
+def same_host(url: str, other: str) -> bool:
+    """True when both URLs name the same host (scheme and port may differ)."""
+    host = (urlsplit(url).hostname or "").rstrip(".")
+    return bool(host) and host == (urlsplit(other).hostname or "").rstrip(".")
+
+
+def page_canonical_url(response: TextResponse) -> str:
+    """The page's <link rel="canonical"> when it stays on the same host, else its URL."""
+    hrefs = response.xpath(
+        "//link[contains(concat(' ', normalize-space(translate(@rel,"
+        " 'CANONIAL', 'canonial')), ' '), ' canonical ')]/@href"
+    ).getall()
+    for href in hrefs:
+        href = href.strip()
+        if not href:
+            continue
+        candidate = response.urljoin(href)
+        if candidate.startswith(("http://", "https://")) and same_host(candidate, response.url):
+            return canonical_url(candidate)
+    return canonical_url(response.url)

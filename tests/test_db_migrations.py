@@ -1,0 +1,138 @@
+"""Alembic migrations: they match the models, work from any folder, and guard the start-up."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, text
+
+from jobcrawl.db.engine import make_engine
+from jobcrawl.db.migrate import (
+    alembic_config,
+    current_revision,
+    database_revision,
+    ensure_schema,
+    head_revision,
+    upgrade,
+)
+from jobcrawl.db.models import Base
+from tests.conftest import ROOT
+
+
+@pytest.fixture(params=["sqlite_url", "postgres_url"], ids=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest) -> str:
+    return request.getfixturevalue(request.param)
+
+
+def schema_diff(url: str) -> list[object]:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            return compare_metadata(context, Base.metadata)
+    finally:
+        engine.dispose()
+
+
+def table_names(url: str) -> set[str]:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return set(inspect(connection).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_head_is_the_baseline() -> None:
+    assert head_revision() == "0001"
+
+
+def test_migrations_match_the_models(db_url: str, tmp_path: Path,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # installed users run from anywhere, without alembic.ini
+    upgrade(db_url)
+    assert schema_diff(db_url) == []
+    engine = make_engine(db_url)
+    try:
+        assert current_revision(engine) == "0001"
+    finally:
+        engine.dispose()
+
+
+def test_downgrade_to_base_and_back(db_url: str) -> None:
+    upgrade(db_url)
+    command.downgrade(alembic_config(db_url), "base")
+    assert (database_revision(db_url), table_names(db_url)) == (None, {"alembic_version"})
+    upgrade(db_url)
+    assert (database_revision(db_url), schema_diff(db_url)) == ("0001", [])
+
+
+def test_alembic_command_line_uses_the_ini_from_another_folder(sqlite_url: str,
+                                                               tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "alembic", "-c", str(ROOT / "alembic.ini"),
+         "-x", f"url={sqlite_url}", "upgrade", "head"],
+        cwd=tmp_path, capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Running upgrade  -> 0001" in result.stderr
+    assert database_revision(sqlite_url) == "0001"
+
+
+def test_fresh_sqlite_file_in_a_new_folder_is_created_at_head(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'new' / 'folder' / 'jobs.db'}"
+    ensure_schema(url, auto_upgrade=True)
+    assert (database_revision(url), schema_diff(url)) == ("0001", [])
+
+
+def test_empty_sqlite_file_counts_as_fresh(tmp_path: Path) -> None:
+    path = tmp_path / "jobs.db"
+    path.touch()
+    url = f"sqlite:///{path}"
+    assert database_revision(url) is None
+    ensure_schema(url, auto_upgrade=True)
+    assert database_revision(url) == "0001"
+
+
+def test_without_auto_upgrade_a_missing_sqlite_file_is_not_created(tmp_path: Path) -> None:
+    path = tmp_path / "jobs.db"
+    with pytest.raises(RuntimeError, match=r"at revision none .* run `scrapy db upgrade`"):
+        ensure_schema(f"sqlite:///{path}", auto_upgrade=False)
+    assert not path.exists()
+
+
+def test_database_at_head_passes_without_auto_upgrade(db_url: str) -> None:
+    upgrade(db_url)
+    ensure_schema(db_url, auto_upgrade=False)
+    assert database_revision(db_url) == "0001"
+
+
+def test_postgres_behind_head_asks_for_scrapy_db_upgrade(postgres_url: str) -> None:
+    with pytest.raises(RuntimeError) as raised:
+        ensure_schema(postgres_url, auto_upgrade=False)
+    assert str(raised.value).endswith("needs 0001: run `scrapy db upgrade`")
+    assert table_names(postgres_url) == set()
+
+
+def test_jobs_table_made_without_alembic_is_refused(db_url: str) -> None:
+    engine = make_engine(db_url)
+    Base.metadata.create_all(engine)
+    engine.dispose()
+    with pytest.raises(RuntimeError, match="has a jobs table but no Alembic revision"):
+        ensure_schema(db_url, auto_upgrade=True)
+
+
+def test_unknown_revision_is_refused(sqlite_url: str) -> None:
+    upgrade(sqlite_url)
+    engine = make_engine(sqlite_url)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    engine.dispose()
+    with pytest.raises(RuntimeError, match="at revision 9999, which this jobcrawl does not know"):
+        ensure_schema(sqlite_url, auto_upgrade=True)

@@ -1,0 +1,268 @@
+"""Job exporters: CSV/JSONL round trips, value serialisation, FEEDS, atomic output."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import textwrap
+from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from jobcrawl.db.engine import make_engine
+from jobcrawl.db.models import Base, Job
+from jobcrawl.exporters import (
+    EXPORT_FIELDS,
+    JobCsvItemExporter,
+    JobJsonLinesItemExporter,
+    atomic_output,
+    export_value,
+    row_to_dict,
+)
+from jobcrawl.items import JOB_FIELDS, JobItem
+from tests.conftest import run_scrapy
+
+TRICKY_DESCRIPTION = 'Say "hello", then\nmore lines,\r\nand a comma, ünïcødé €'
+
+STORED = {
+    "webindex": "72119477",
+    "source": "greenhouse:acme",
+    "url": "https://example.com/jobs/1?a=1,2",
+    "title": 'IT Project Manager "Infrastructure"',
+    "company": "Acme, Ltd",
+    "location": "Zürich",
+    "category": None,
+    "contract_type": "permanent",
+    "contract_time": "full_time",
+    "description": TRICKY_DESCRIPTION,
+    "salary_raw": "£30,000 - £35,500 per annum",
+    "salary_min": 30000.0,
+    "salary_max": 35500.5,
+    "salary_currency": "GBP",
+    "salary_period": "year",
+    "date_posted": date(2026, 11, 1),
+    "closing_date": date(2026, 12, 10),
+    "closing_date_raw": "Closing Date: 10th December 2026",
+    "closing_date_source": "text",
+    "scraped_at": datetime(2026, 11, 25, 10, 0, tzinfo=UTC),
+    "first_seen": datetime(2026, 11, 20, 8, 30, 15, tzinfo=timezone(timedelta(hours=2))),
+    "last_seen": datetime(2026, 11, 25, 10, 0, 0, 123456),  # naive: taken as UTC
+    "seen_count": 3,
+}
+
+STORED_AS_TEXT = {
+    **{name: "" if value is None else str(value) for name, value in STORED.items()},
+    "salary_min": "30000.0",
+    "salary_max": "35500.5",
+    "date_posted": "2026-11-01",
+    "closing_date": "2026-12-10",
+    "scraped_at": "2026-11-25T10:00:00+00:00",
+    "first_seen": "2026-11-20T06:30:15+00:00",
+    "last_seen": "2026-11-25T10:00:00.123456+00:00",
+    "seen_count": "3",
+}
+
+CRAWLED = JobItem(
+    webindex="abc", source="jobposting:careers.example.com", url="https://careers.example.com/1",
+    title="Nurse", description="Night shifts.", date_posted=date(2026, 1, 31),
+    scraped_at=datetime(2026, 2, 1, 23, 59, 59, tzinfo=timezone(timedelta(hours=-5))),
+)
+
+CRAWLED_AS_JSON = {
+    **{name: None for name in EXPORT_FIELDS},
+    "webindex": "abc", "source": "jobposting:careers.example.com",
+    "url": "https://careers.example.com/1", "title": "Nurse", "description": "Night shifts.",
+    "date_posted": "2026-01-31", "scraped_at": "2026-02-02T04:59:59+00:00",
+}
+
+
+def export_to_bytes(exporter_cls: type, items: list, **kwargs) -> bytes:
+    out = io.BytesIO()
+    exporter = exporter_cls(out, **kwargs)
+    exporter.start_exporting()
+    for item in items:
+        exporter.export_item(item)
+    exporter.finish_exporting()
+    return out.getvalue()
+
+
+def read_csv(data: bytes) -> tuple[list[str], list[dict[str, str]]]:
+    reader = csv.DictReader(io.StringIO(data.decode("utf-8"), newline=""))
+    rows = list(reader)
+    return list(reader.fieldnames or []), rows
+
+
+def test_export_fields_are_job_fields_then_bookkeeping() -> None:
+    exported = EXPORT_FIELDS
+
+    assert exported == (
+        "webindex", "source", "url", "title", "company", "location", "category",
+        "contract_type", "contract_time", "description", "salary_raw", "salary_min",
+        "salary_max", "salary_currency", "salary_period", "date_posted", "closing_date",
+        "closing_date_raw", "closing_date_source", "scraped_at",
+        "first_seen", "last_seen", "seen_count",
+    )
+    assert exported[: len(JOB_FIELDS)] == JOB_FIELDS
+
+
+def test_csv_round_trips_quotes_commas_newlines_unicode_and_none() -> None:
+    crawled_as_text = {k: "" if v is None else str(v) for k, v in CRAWLED_AS_JSON.items()}
+
+    header, rows = read_csv(export_to_bytes(JobCsvItemExporter, [STORED, CRAWLED]))
+
+    assert header == list(EXPORT_FIELDS)
+    assert rows == [STORED_AS_TEXT, crawled_as_text]
+
+
+def test_csv_is_rfc4180_crlf_with_doubled_quotes() -> None:
+    item = {**dict.fromkeys(EXPORT_FIELDS), "webindex": "1", "title": 'a "b", c'}
+
+    data = export_to_bytes(JobCsvItemExporter, [item])
+
+    header_line, row_line = data.decode("utf-8").split("\r\n")[:2]
+    assert header_line == ",".join(EXPORT_FIELDS)
+    assert row_line == '1,,,"a ""b"", c"' + "," * (len(EXPORT_FIELDS) - 4)
+
+
+def test_csv_with_no_items_still_has_the_header() -> None:
+    data = export_to_bytes(JobCsvItemExporter, [])
+
+    assert data == (",".join(EXPORT_FIELDS) + "\r\n").encode()
+
+
+def test_jsonl_round_trips_with_nulls_iso_dates_and_every_key() -> None:
+    data = export_to_bytes(JobJsonLinesItemExporter, [STORED, CRAWLED])
+
+    lines = data.decode("utf-8").split("\n")
+    assert lines[2:] == [""]
+    stored_as_json = {**STORED_AS_TEXT, "category": None, "salary_min": 30000.0,
+                      "salary_max": 35500.5, "seen_count": 3}
+    assert [json.loads(line) for line in lines[:2]] == [stored_as_json, CRAWLED_AS_JSON]
+    assert list(json.loads(lines[0])) == list(EXPORT_FIELDS)
+
+
+def test_jsonl_writes_utf8_text_not_ascii_escapes() -> None:
+    data = export_to_bytes(JobJsonLinesItemExporter, [STORED])
+
+    assert "Zürich".encode() in data
+    assert b"\\u" not in data
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (datetime(2035, 11, 6, 0, 0, tzinfo=timezone(timedelta(hours=1))),
+         "2035-11-05T23:00:00+00:00"),
+        (datetime(2026, 11, 25, 10, 0), "2026-11-25T10:00:00+00:00"),
+        (date(2026, 2, 3), "2026-02-03"),
+        (1234.5, 1234.5),
+        (float("nan"), None),
+        (float("inf"), None),
+        (None, None),
+        ("text", "text"),
+        (7, 7),
+    ],
+)
+def test_export_value(value: object, expected: object) -> None:
+    assert export_value(value) == expected
+
+
+def test_exporter_respects_explicit_fields_to_export() -> None:
+    data = export_to_bytes(JobJsonLinesItemExporter, [STORED], fields_to_export=["title", "url"])
+
+    assert json.loads(data) == {"title": STORED["title"], "url": STORED["url"]}
+
+
+def test_row_to_dict_makes_sqlite_naive_datetimes_utc(sqlite_url: str) -> None:
+    engine = make_engine(sqlite_url)
+    Base.metadata.create_all(engine)
+    utc_stored = {**STORED, "first_seen": datetime(2026, 11, 20, 6, 30, 15, tzinfo=UTC),
+                  "last_seen": STORED["last_seen"].replace(tzinfo=UTC)}
+    with Session(engine) as session:
+        session.add(Job(**utc_stored, content_hash="h"))
+        session.commit()
+        orm_dict = row_to_dict(session.scalars(select(Job)).one())
+        row_dict = row_to_dict(session.execute(select(*Job.__table__.c)).one())
+    engine.dispose()
+
+    assert orm_dict == utc_stored
+    assert row_dict == utc_stored
+    assert list(row_dict) == list(EXPORT_FIELDS)
+    assert orm_dict["last_seen"].tzinfo is UTC
+
+
+SPIDER = textwrap.dedent('''
+    from datetime import date, datetime, timezone
+
+    import scrapy
+
+    from jobcrawl.items import JobItem
+
+
+    class ItemsSpider(scrapy.Spider):
+        name = "items"
+        custom_settings = {"ITEM_PIPELINES": {}}
+
+        async def start(self):
+            yield JobItem(webindex="abc", source="jobposting:careers.example.com",
+                          url="https://careers.example.com/1", title="Nurse, \\"night\\"",
+                          description="Nächte.\\nShifts.", salary_min=21000.0,
+                          date_posted=date(2026, 1, 31),
+                          scraped_at=datetime(2026, 2, 1, 12, 0, tzinfo=timezone.utc))
+''')
+
+
+def test_feeds_use_the_registered_job_exporters(tmp_path: Path) -> None:
+    spider = tmp_path / "items_spider.py"
+    spider.write_text(SPIDER)
+    csv_path, jsonl_path = tmp_path / "out.csv", tmp_path / "out.jsonl"
+
+    result = run_scrapy("runspider", str(spider), "-o", f"{csv_path}:jobcsv",
+                        "-o", f"{jsonl_path}:jobjsonl", "-s", "LOG_LEVEL=WARNING")
+
+    assert result.returncode == 0, result.stderr
+    expected = {
+        **dict.fromkeys(EXPORT_FIELDS), "webindex": "abc",
+        "source": "jobposting:careers.example.com", "url": "https://careers.example.com/1",
+        "title": 'Nurse, "night"', "description": "Nächte.\nShifts.", "salary_min": 21000.0,
+        "date_posted": "2026-01-31", "scraped_at": "2026-02-01T12:00:00+00:00",
+    }
+    assert [json.loads(line) for line in jsonl_path.read_text("utf-8").splitlines()] == [expected]
+    header, rows = read_csv(csv_path.read_bytes())
+    assert header == list(EXPORT_FIELDS)
+    assert rows == [{k: "" if v is None else str(v) for k, v in expected.items()}]
+
+
+def test_atomic_output_replaces_the_file_only_when_complete(tmp_path: Path) -> None:
+    path = tmp_path / "new" / "folder" / "jobs.csv"
+
+    with atomic_output(path) as out:
+        out.write(b"first")
+        assert not path.exists()
+        assert [p.name for p in path.parent.iterdir()] == [f".jobs.csv.partial-{os.getpid()}"]
+    with atomic_output(path) as out:
+        out.write(b"second")
+
+    assert path.read_bytes() == b"second"
+    assert [p.name for p in path.parent.iterdir()] == ["jobs.csv"]
+
+
+@pytest.mark.parametrize("error", [RuntimeError("disk on fire"), KeyboardInterrupt()])
+def test_atomic_output_failure_keeps_old_file_and_removes_partial(
+    tmp_path: Path, error: BaseException
+) -> None:
+    path = tmp_path / "jobs.csv"
+    path.write_bytes(b"old export")
+
+    with pytest.raises(type(error)), atomic_output(path) as out:
+        out.write(b"half of a new export")
+        raise error
+
+    assert path.read_bytes() == b"old export"
+    assert [p.name for p in tmp_path.iterdir()] == ["jobs.csv"]
+
