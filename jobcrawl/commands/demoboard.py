@@ -77,11 +77,12 @@ def _int_option(name: str, value: str, low: int | None, high: int | None) -> int
 
 def _announce(demo: DemoBoard) -> None:
     expected = demo.board.expected()
-    print(f"Demo job board on {demo.url}/ (Ctrl-C to stop)")
+    print(f"Demo job board on {demo.url}/ ({len(demo.board.ads)} ads)")
     print(f"Crawl it with: scrapy crawl jobposting -a url={demo.url}/jobs")
+    print("What a polite crawl of /jobs must produce:")
     width = max(len(key) for key in expected)
     for key, value in expected.items():
         if isinstance(value, dict):
             value = ", ".join(f"{name}={count}" for name, count in value.items())
         print(f"  {key:<{width}}  {value}")
-    sys.stdout.flush()
+    print("Serving; press Ctrl-C to stop.", flush=True)

@@ -1,10 +1,9 @@
-"""Dates: structured values, closing-date phrases in ad text, and which one wins.
+"""Dates: structured values, closing-date phrases in ad text, and which one wins."""
 
-The rules are DESIGN.md's closing-dates contract: a structured value wins, then
-the text; a date without a year is the first one on or after the reference date;
-relative phrases count from the response time; timestamps keep their own calendar
-date; an unparseable value keeps its raw text and never becomes a guess.
-"""
+# The rules are DESIGN.md's closing-dates contract: a structured value wins, then
+# the text; a date without a year is the first one on or after the reference date;
+# relative phrases count from the response time; timestamps keep their own calendar
+# date; an unparseable value keeps its raw text and never becomes a guess.
 
 from __future__ import annotations
 

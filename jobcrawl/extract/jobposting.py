@@ -14,7 +14,7 @@ from jobcrawl.extract.urls import canonical_url, page_canonical_url, same_host
 from jobcrawl.items import JobItem
 
 if TYPE_CHECKING:
-    from datetime import datetime
+    from datetime import date, datetime
 
     from scrapy.http import TextResponse
 
@@ -107,17 +107,27 @@ def _string(value: Any) -> str | None:
     return clean_line(str(value)) if isinstance(value, str | int | float) else None
 
 
+def _date_posted(posting: dict[str, Any]) -> date | str | None:
+    """datePosted as a date; an unreadable value stays a string so that normalize_item
+    can count it (dates/posted/unparsed) instead of it vanishing silently."""
+    raw = _string(posting.get("datePosted"))
+    parsed = parse_date(raw)
+    return parsed if parsed is not None else raw
+
+
 def to_item(
     posting: dict[str, Any], response: TextResponse, *, source: str, scraped_at: datetime
 ) -> JobItem:
-    """A JobItem with the posting's fields; dates and salary are resolved by normalize_item.
+    """A JobItem with the posting's fields; the closing date is resolved by normalize_item.
 
-    Never raises on a missing or oddly typed field: what cannot be read stays None / "".
+    closing_date_raw holds validThrough as written; an unreadable datePosted stays a
+    string for normalize_item to count. Never raises on a missing or oddly typed field:
+    what cannot be read stays None / "".
     """
     url = posting_url(posting, response)
     contract_type, contract_time = employment_terms(posting.get("employmentType"))
     salary = salary_from_jsonld(posting.get("baseSalary"))
-    closing_raw = _string(posting.get("validThrough"))
+    closing_raw = _text(posting.get("validThrough"))
     description = posting.get("description")
     return JobItem(
         webindex=webindex_from_identifier(posting.get("identifier")) or webindex_from_url(url),
@@ -135,7 +145,7 @@ def to_item(
         salary_max=salary.max,
         salary_currency=salary.currency,
         salary_period=salary.period,
-        date_posted=parse_date(_string(posting.get("datePosted"))),
+        date_posted=_date_posted(posting),  # type: ignore[arg-type]
         closing_date=None,
         closing_date_raw=closing_raw,
         closing_date_source="structured" if closing_raw else None,

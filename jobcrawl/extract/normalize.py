@@ -1,9 +1,4 @@
-"""normalize_item: one JobItem tidied in place - whitespace, vocabulary, salary, dates.
-
-Returns stats events without the "jobcrawl/" prefix (the normalize pipeline adds it):
-dates/closing/{structured,text,relative,unparsed,missing}, dates/posted/unparsed,
-salary/parsed, salary/unparsed.
-"""
+"""normalize_item: one JobItem tidied in place - whitespace, vocabulary, salary, dates."""
 
 from __future__ import annotations
 
@@ -12,7 +7,13 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from jobcrawl.extract.dates import parse_date, resolve_closing_date
-from jobcrawl.extract.salary import currency_code, normalize_period, parse_salary_text, to_amount
+from jobcrawl.extract.salary import (
+    currency_code,
+    find_salary_in_text,
+    normalize_period,
+    parse_salary_text,
+    to_amount,
+)
 from jobcrawl.extract.text import clean_line, html_to_text
 
 if TYPE_CHECKING:
@@ -33,7 +34,10 @@ CONTRACT_TIMES = {
 }  # fmt: skip
 IGNORED_TERMS = {"other", "none", "n_a", "unknown", "not_specified"}
 _SEPARATORS = re.compile(r"\s*[,;/|&]\s*|\s+and\s+", re.IGNORECASE)
-_VOCAB_WORDS = sorted([*CONTRACT_TYPES, *CONTRACT_TIMES], key=len, reverse=True)
+_VOCAB_WORD = re.compile(
+    rf"(?:^|_)({'|'.join(sorted([*CONTRACT_TYPES, *CONTRACT_TIMES], key=len, reverse=True))})"
+    r"(?=_|$)"
+)
 
 
 def _snake(value: str) -> str:
@@ -50,8 +54,8 @@ def _terms(value: Any) -> tuple[list[str], list[str], list[str]]:
         if not isinstance(entry, str):
             continue
         for token in filter(None, map(_snake, _SEPARATORS.split(entry))):
-            # "permanent_full_time": every vocabulary word inside counts.
-            words = [w for w in _VOCAB_WORDS if re.search(rf"(?:^|_){w}(?:_|$)", token)]
+            # "permanent_full_time": every vocabulary word inside counts, in reading order.
+            words = [m.group(1) for m in _VOCAB_WORD.finditer(token)]
             types += [CONTRACT_TYPES[w] for w in words if w in CONTRACT_TYPES]
             times += [CONTRACT_TIMES[w] for w in words if w in CONTRACT_TIMES]
             if not words and token not in IGNORED_TERMS:
@@ -106,8 +110,12 @@ def _salary(item: JobItem) -> list[str]:
     item.salary_min = to_amount(item.salary_min)
     item.salary_max = to_amount(item.salary_max)
     events: list[str] = []
+    no_numbers = item.salary_min is None and item.salary_max is None
+    if item.salary_raw is None and no_numbers:
+        # Many boards write the salary only in the ad: "Salary: £28,000 - £32,000 per annum".
+        item.salary_raw = find_salary_in_text(item.description).raw
     parsed = parse_salary_text(item.salary_raw)
-    if item.salary_raw and item.salary_min is None and item.salary_max is None:
+    if item.salary_raw and no_numbers:
         item.salary_min, item.salary_max = parsed.min, parsed.max
         has_numbers = parsed.min is not None or parsed.max is not None
         events.append("salary/parsed" if has_numbers else "salary/unparsed")
@@ -149,7 +157,14 @@ def _closing_date(item: JobItem, dayfirst: bool) -> list[str]:
 
 
 def normalize_item(item: JobItem, *, dayfirst: bool = True) -> list[str]:
-    """Tidy `item` in place; return the stats events (keys without "jobcrawl/")."""
+    """Tidy `item` in place and return the stats events it produced.
+
+    Events are stats keys without the "jobcrawl/" prefix (the normalize pipeline adds it):
+    exactly one of dates/closing/{structured,text,relative,unparsed,missing}, plus
+    dates/posted/unparsed and salary/parsed or salary/unparsed when they apply. Without
+    any salary field, a salary written in the description is used (salary/parsed).
+    `dayfirst` decides how 03/04/2024 reads, in datePosted, closing dates and text.
+    """
     _text_fields(item)
     _contract_fields(item)
     events = _date_posted(item, dayfirst)

@@ -54,6 +54,22 @@ _RANGE = re.compile(
     rf"(?P<low>{_AMOUNT})(?:\s*(?:-|–|—|to|and)\s*(?P<high>{_AMOUNT}))?(?P<plus>\s*\+)?", re.I
 )
 _ONE_AMOUNT = re.compile(_AMOUNT, re.I)
+_MONEY = (
+    rf"(?:{_SYMBOL}|\b(?:{'|'.join(ISO_CODES)})\b)\s?"
+    r"(?:\d{1,3}(?:[,.\u00a0 ]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d+)?)(?:\s?[kK]\b)?"
+)
+# In running text only money with a period after it, or after a pay word, is a salary:
+# "a £2,000 joining bonus" or "£10m turnover" are not.
+_TEXT_SALARY = re.compile(
+    rf"(?:(?:up\s+to|from|between)\s+)?{_MONEY}(?:\s*(?:-|–|—|to|and)\s*{_AMOUNT})?(?:\s*\+)?"
+    rf"(?P<period>\s*(?:{'|'.join(_PERIOD_PHRASES.values())}))?",
+    re.I,
+)
+_PAY_WORD = re.compile(
+    r"\b(?:salary|pay|paying|offering|rate|wages?|remuneration|package|ote|earn(?:ings)?)\b"
+    r"[^.!?\n]{0,40}$",
+    re.I,
+)
 _UP_TO = re.compile(r"(?:up\s+to|max(?:imum)?|to)\s*:?\s*$", re.I)
 _FROM = re.compile(r"(?:from|starting\s+(?:at|from)|min(?:imum)?|at\s+least)\s*:?\s*$", re.I)
 
@@ -226,3 +242,16 @@ def salary_from_jsonld(value: Any) -> Salary:
     if number is None:
         return Salary()
     return Salary(_describe(None, number, number, None), number, number)
+
+
+def find_salary_in_text(text: str | None) -> Salary:
+    """The first salary written in running text ("Salary: £28,000 - £32,000 per annum").
+
+    Money counts when a period follows it or a pay word comes shortly before it; `raw`
+    is the matched phrase, e.g. "£14.00 per hour".
+    """
+    text = text or ""
+    for match in _TEXT_SALARY.finditer(text):
+        if match.group("period") or _PAY_WORD.search(text[: match.start()]):
+            return parse_salary_text(match.group(0))
+    return Salary()
