@@ -62,7 +62,7 @@ def main() -> None:
             # A local board: no need to be gentle.
             "-s", "AUTOTHROTTLE_ENABLED=False",
             "-s", f"JOBCRAWL_STATSFILE_PATH={STATS}",
-            "-s", f"LOG_FILE={LOG}",
+            "-s", f"LOG_FILE={LOG}", "-s", "LOG_FILE_APPEND=False",
         )
         expected = board.board.expected()
     scrapy("export", "--format", "csv", "-o", str(EXPORTS / "demo.csv"))

@@ -107,7 +107,7 @@ class JobPostingSpider(SitemapSpider):
             self.crawler.stats.inc_value("jobcrawl/jobposting/not_html")
             return
         yield from self._items(response, count_missing=False)
-        yield from self._follow(response, depth)
+        yield from self._follow_links(response, depth)
 
     def parse_ad(self, response: Response, depth: int | None = None) -> Iterator[Any]:
         """A page that should hold a posting; without one it may be a sub-listing."""
@@ -118,9 +118,9 @@ class JobPostingSpider(SitemapSpider):
         found = yield from self._items(response, count_missing=True)
         if not found and depth is not None and depth < self.depth_limit:
             # A category page or hub between the start page and the ads.
-            yield from self._follow(response, depth)
+            yield from self._follow_links(response, depth)
 
-    def _follow(self, response: TextResponse, depth: int) -> Iterator[Request]:
+    def _follow_links(self, response: TextResponse, depth: int) -> Iterator[Request]:
         links = listing_links(response, allow=self.allow)
         for url in links.pagination:
             request = self._listing_request(url, depth)
