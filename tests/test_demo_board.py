@@ -6,6 +6,7 @@ import hashlib
 import html
 import http.client
 import json
+import os
 import re
 import selectors
 import signal
@@ -307,6 +308,20 @@ def test_jsonld_parses_with_json_loads(demo: DemoBoard) -> None:
     assert (data["baseSalary"]["currency"], value["unitText"]) == ("GBP", ad.salary_period)
 
 
+def test_some_jsonld_descriptions_are_entity_escaped_html(demo: DemoBoard) -> None:
+    ads = [ad for ad in demo.board.ads if ad.markup == "jsonld"]
+    escaped = 0
+    for ad in ads:
+        page = Selector(text=get(demo, f"/jobs/{ad.ad_id}")[2].decode())
+        description = json.loads(page.css('script[type="application/ld+json"]::text').get())[
+            "description"]
+        html_once = "".join(f"<p>{html.escape(p, quote=False)}</p>"
+                            for p in ad.description_paragraphs)
+        assert description in (html_once, html.escape(html_once, quote=False))
+        escaped += description.startswith("&lt;p&gt;")
+    assert 0.1 * len(ads) <= escaped <= 0.3 * len(ads)
+
+
 def test_pages_without_jobposting_give_no_item(demo: DemoBoard) -> None:
     for target in ["/", "/about", *(f"/jobs/{ad.ad_id}" for ad in demo.board.ads
                                     if ad.markup == "none")]:
@@ -392,29 +407,30 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _read_until(process: subprocess.Popen[str], marker: str, seconds: float = 60) -> str:
+def _read_until(process: subprocess.Popen[bytes], marker: bytes, seconds: float = 60) -> str:
+    """Raw reads (no buffered readline) so that the selector sees every byte."""
     assert process.stdout is not None
     selector = selectors.DefaultSelector()
     selector.register(process.stdout, selectors.EVENT_READ)
-    lines: list[str] = []
+    output = b""
     deadline = time.monotonic() + seconds
-    while not any(marker in line for line in lines):
+    while marker not in output:
         if time.monotonic() > deadline or not selector.select(timeout=deadline - time.monotonic()):
-            raise AssertionError(f"no {marker!r} in output: {lines}")
-        line = process.stdout.readline()
-        if not line:
-            raise AssertionError(f"process ended: {lines}")
-        lines.append(line)
-    return "".join(lines)
+            raise AssertionError(f"no {marker!r} in output: {output!r}")
+        chunk = os.read(process.stdout.fileno(), 65536)
+        if not chunk:
+            raise AssertionError(f"process ended: {output!r}")
+        output += chunk
+    return output.decode()
 
 
 def test_demoboard_command_serves_until_sigint() -> None:
     port = _free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "scrapy", "demoboard", "--port", str(port), "--ads", "45"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
-        output = _read_until(process, "press Ctrl-C to stop")
+        output = _read_until(process, b"press Ctrl-C to stop.\n")
         assert f"Demo job board on http://127.0.0.1:{port}/" in output
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         connection.request("GET", "/jobs?page=3")
@@ -429,8 +445,8 @@ def test_demoboard_command_serves_until_sigint() -> None:
             process.kill()
             process.communicate()
     assert process.returncode == 0, stderr
-    assert "  listing_pages           9\n" in output and stdout == "Stopped.\n"
-    assert "Traceback" not in stderr
+    assert "  listing_pages           3\n" in output and stdout == b"Stopped.\n"
+    assert b"Traceback" not in stderr
 
 
 @pytest.mark.parametrize(("args", "message"), [
@@ -448,8 +464,9 @@ def test_demoboard_command_rejects_bad_values(args: list[str], message: str) -> 
 
 def test_demoboard_command_reports_a_taken_port() -> None:
     with DemoBoard(n_ads=1) as taken:
+        port = taken.port
         result = subprocess.run(
-            [sys.executable, "-m", "scrapy", "demoboard", "--port", str(taken.port)],
+            [sys.executable, "-m", "scrapy", "demoboard", "--port", str(port)],
             cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
-    assert f"cannot serve on 127.0.0.1:{taken.port}" in result.stderr
+    assert f"cannot serve on 127.0.0.1:{port}: [Errno 98] Address already in use" in result.stderr

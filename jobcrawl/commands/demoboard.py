@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -12,6 +13,7 @@ from jobcrawl.demo.server import serve_forever
 
 if TYPE_CHECKING:
     import argparse
+    from types import FrameType
 
     from jobcrawl.demo.server import DemoBoard
 
@@ -56,6 +58,10 @@ class Command(ScrapyCommand):
             raise UsageError("--host must not be empty")
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        # Stop cleanly on Ctrl-C and on `kill`, also when a shell started us as a
+        # background job (which inherits SIGINT as ignored).
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, _interrupt)
         try:
             serve_forever(opts.host, opts.port, opts.ads, opts.seed, on_ready=_announce)
         except KeyboardInterrupt:
@@ -63,6 +69,10 @@ class Command(ScrapyCommand):
         except OSError as exc:  # the port is taken, or the address is not ours
             print(f"cannot serve on {opts.host}:{opts.port}: {exc}", file=sys.stderr)
             self.exitcode = 1
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
 
 
 def _int_option(name: str, value: str, low: int | None, high: int | None) -> int:

@@ -26,9 +26,9 @@ EMPLOYMENT_TYPES = ("FULL_TIME", "PART_TIME", "CONTRACTOR", "TEMPORARY", "INTERN
 FIRST_POSTED = date(2026, 10, 1)
 LAST_POSTED = date(2026, 11, 20)
 
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December")
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+# Month names without strftime, whose names follow the locale.
+MONTHS = phrases.MONTHS
+WEEKDAYS = phrases.WEEKDAYS
 PERIOD_WORDS = {"YEAR": "per annum", "HOUR": "per hour", "DAY": "per day"}
 
 UNPARSEABLE_PHRASES = (
@@ -44,10 +44,16 @@ UNPARSEABLE_PHRASES = (
 class DemoAd:
     """One generated ad: what the board shows, and what a correct crawl must store.
 
-    ``closing_raw`` is the exact ``validThrough`` string (mode "structured") or the
-    phrase in the description ("text", "unparseable"). ``salary_text`` is set only
-    when the salary is written in the description and not in the markup. ``style``
-    picks cosmetic rendering variants (site/markup) that never change the truth.
+    - ``employment_type``: a schema.org value (EMPLOYMENT_TYPES) or None.
+    - ``salary_*``: the truth (period "YEAR", "HOUR" or "DAY"; currency "GBP") or all
+      None. ``salary_text`` is set only when the salary is written in the description
+      and not in the markup.
+    - ``closing_mode``: "structured" (validThrough), "text" (a phrase in the
+      description), "unparseable" (a phrase, truth None) or "none".
+      ``closing_raw`` is the exact validThrough string or the phrase.
+    - ``markup``: MARKUPS; "none" pages carry no JobPosting and give no item.
+    - ``identifier_shape``: IDENTIFIER_SHAPES; see ``identifier`` for the webindex.
+    - ``style``: picks cosmetic rendering variants that never change the truth.
     """
 
     ad_id: str
@@ -114,7 +120,7 @@ def salary_phrase(low: float, high: float, period: str) -> str:
 
 
 def long_date(day: date) -> str:
-    """"5 October 2026", without strftime (whose month names follow the locale)."""
+    """"5 October 2026"."""
     return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 

@@ -21,6 +21,7 @@ _SAFE_HOST = re.compile(r"[A-Za-z0-9.-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]
 
 class _BoardServer(ThreadingHTTPServer):
     daemon_threads = True  # keep-alive connections must not keep the process alive
+    request_queue_size = 128  # listen backlog: a crawl opens 16+ connections at once
     board: Board
     fallback_origin: str
     hits: Counter[str]
@@ -98,7 +99,9 @@ class DemoBoard:
         server.fallback_origin = self.url
 
     def start(self) -> DemoBoard:
-        """Serve from a background (daemon) thread; returns self."""
+        """Serve from a background (daemon) thread; returns self. Idempotent."""
+        if self._thread is not None:
+            return self
         self.bind()
         assert self._server is not None
         self._thread = threading.Thread(target=self._server.serve_forever,

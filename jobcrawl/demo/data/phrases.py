@@ -192,3 +192,8 @@ APPLY: tuple[str, ...] = (
 )
 
 NO_COMPANY = ("our client", "a leading employer", "a well established business")
+
+MONTHS: tuple[str, ...] = ("January", "February", "March", "April", "May", "June", "July",
+                           "August", "September", "October", "November", "December")
+WEEKDAYS: tuple[str, ...] = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
+                             "Saturday", "Sunday")
