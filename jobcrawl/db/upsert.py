@@ -67,9 +67,13 @@ def job_row(item: JobItem | Mapping[str, Any]) -> dict[str, Any]:
     Missing fields take JobItem's defaults; values that cannot be converted raise
     ValueError or TypeError, so a bad item can be rejected before its batch is written.
     """
-    data = dict(item) if isinstance(item, Mapping) else ItemAdapter(item).asdict()
-    known = {name: data[name] for name in JOB_FIELDS if name in data}
-    row = ItemAdapter(JobItem(**known)).asdict()
+    if isinstance(item, JobItem):
+        # Shallow on purpose: ItemAdapter.asdict() recurses into every value (slow, no gain).
+        row = {name: getattr(item, name) for name in JOB_FIELDS}
+    else:
+        data = dict(item) if isinstance(item, Mapping) else ItemAdapter(item).asdict()
+        defaults = JobItem(**{name: data[name] for name in JOB_FIELDS if name in data})
+        row = {name: getattr(defaults, name) for name in JOB_FIELDS}
     row["scraped_at"] = _utc_datetime(row["scraped_at"])
     for name in _DATE_FIELDS:
         row[name] = _date(row[name])

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import lxml.html
 from extruct.jsonld import JsonLdExtractor
-from extruct.utils import parse_html
 from extruct.w3cmicrodata import MicrodataExtractor
 from w3lib.html import replace_entities
 
@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 
 JOB_POSTING = "JobPosting"
 _SCRIPTS = '//script[@type="application/ld+json"]'
+_HAS_JSONLD = re.compile(rb"ld\+json", re.IGNORECASE)
+_HAS_MICRODATA = re.compile(rb"itemscope", re.IGNORECASE)
 
 
 @dataclass
@@ -35,14 +37,20 @@ def extract_postings(response: TextResponse) -> Postings:
     A broken JSON-LD block is reported in `errors` and skipped; the rest is still read.
     Microdata postings that repeat a JSON-LD posting's title are left out.
     """
-    document = parse_html(response.body, encoding=response.encoding)
     found = Postings()
-    blocks = _jsonld_blocks(document, found.errors)
+    body = response.body
+    # Most pages carry one kind of markup or none: skip the extractors that cannot match.
+    has_jsonld, has_microdata = bool(_HAS_JSONLD.search(body)), bool(_HAS_MICRODATA.search(body))
+    if not (has_jsonld or has_microdata):
+        return found
+    document = response.selector.root  # the tree Scrapy already parsed, not a second parse
+    blocks = _jsonld_blocks(document, found.errors) if has_jsonld else []
     index = _id_index(blocks)
     for posting in _find_postings(blocks):
         found.postings.append(_decode_entities(_resolve_references(posting, index)))
     titles = {_title_key(posting) for posting in found.postings}
-    for posting in _microdata_postings(document, response.url):
+    microdata = _microdata_postings(document, response.url) if has_microdata else []
+    for posting in microdata:
         title = _title_key(posting)
         if title is None or title not in titles:
             found.postings.append(posting)

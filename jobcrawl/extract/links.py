@@ -5,22 +5,25 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
-from urllib.parse import urldefrag, urlparse
+from urllib.parse import urldefrag, urljoin, urlsplit
 
-from scrapy.linkextractors import LinkExtractor
-from w3lib.url import canonicalize_url
+from scrapy.linkextractors import IGNORED_EXTENSIONS
+from scrapy.utils.response import get_base_url
 
 if TYPE_CHECKING:
+    from lxml.html import HtmlElement
     from scrapy.http import TextResponse
 
 NEXT_WORDS = {"next", "next page", "next »", "next ›", "»", "›", ">", "more jobs", "older"}
 PAGE_PARAM = re.compile(r"[?&](page|p|pg|pagenum|page_number|start|offset)=\d+", re.IGNORECASE)
 PAGE_PATH = re.compile(r"/page/\d+/?$", re.IGNORECASE)
+_IGNORED_SUFFIXES = tuple(f".{ext}" for ext in IGNORED_EXTENSIONS)
+_LINK_NEXT = "//link[contains(concat(' ', normalize-space(@rel), ' '), ' next ')]/@href"
 
 
 @dataclass
 class ListingLinks:
-    """Absolute URLs found on a page, split by what they lead to."""
+    """Absolute URLs (fragments dropped) found on a page, split by what they lead to."""
 
     pagination: list[str] = field(default_factory=list)
     other: list[str] = field(default_factory=list)
@@ -30,44 +33,47 @@ def listing_links(response: TextResponse, allow: str | None = None) -> ListingLi
     """Pagination links (rel=next, "Next", numbered pages) and other same-host links.
 
     `allow` is an optional regex that other links must match (e.g. "/jobs/").
+    Links to other hosts, to files (pdf, images ...) and to the page itself are left out.
     """
-    host = urlparse(response.url).hostname or ""
-    pagination = _unique(_pagination_hrefs(response), response)
-    seen = {canonicalize_url(url) for url in pagination}
-    seen.add(canonicalize_url(response.url))
-    extractor = LinkExtractor(allow=allow or (), unique=True)
-    other: list[str] = []
-    for link in extractor.extract_links(response):
-        url = urldefrag(link.url).url
-        key = canonicalize_url(url)
-        if key in seen or urlparse(url).hostname != host:
-            continue
-        seen.add(key)
-        other.append(url)
-    pagination = [url for url in pagination if urlparse(url).hostname == host]
-    return ListingLinks(pagination=pagination, other=other)
+    base = get_base_url(response)
+    host = urlsplit(response.url).hostname
+    allowed = re.compile(allow) if allow else None
+    seen = {urldefrag(response.url).url}
+    found = ListingLinks()
+
+    def add(href: str, pagination: bool) -> None:
+        url = urldefrag(urljoin(base, href.strip())).url
+        parts = urlsplit(url)
+        if url in seen or parts.scheme not in ("http", "https") or parts.hostname != host:
+            return
+        if parts.path.lower().endswith(_IGNORED_SUFFIXES):
+            return
+        if not pagination and allowed is not None and not allowed.search(url):
+            return
+        seen.add(url)
+        (found.pagination if pagination else found.other).append(url)
+
+    for href in response.xpath(_LINK_NEXT).getall():
+        add(href, pagination=True)
+    anchors = [a for a in response.selector.root.iter("a") if a.get("href")]
+    # Pagination first, so that a "2" link is not taken for an ad before its rel=next twin.
+    others: list[str] = []
+    for anchor in anchors:
+        if _is_pagination(anchor):
+            add(anchor.get("href"), pagination=True)
+        else:
+            others.append(anchor.get("href"))
+    for href in others:
+        add(href, pagination=False)
+    return found
 
 
-def _pagination_hrefs(response: TextResponse) -> list[str]:
-    hrefs = response.css("link[rel~=next]::attr(href), a[rel~=next]::attr(href)").getall()
-    for anchor in response.css("a[href]"):
-        text = " ".join(anchor.css("::text").getall()).strip().lower()
-        href = anchor.attrib["href"]
-        label = (anchor.attrib.get("aria-label") or "").strip().lower()
-        is_next = text in NEXT_WORDS or label in {"next", "next page"}
-        is_numbered = text.isdigit() and bool(PAGE_PARAM.search(href) or PAGE_PATH.search(href))
-        if is_next or is_numbered:
-            hrefs.append(href)
-    return hrefs
-
-
-def _unique(hrefs: list[str], response: TextResponse) -> list[str]:
-    urls: list[str] = []
-    keys = {canonicalize_url(response.url)}
-    for href in hrefs:
-        url = response.urljoin(href.strip())
-        key = canonicalize_url(url)
-        if url.startswith(("http://", "https://")) and key not in keys:
-            keys.add(key)
-            urls.append(url)
-    return urls
+def _is_pagination(anchor: HtmlElement) -> bool:
+    href = anchor.get("href")
+    if "next" in (anchor.get("rel") or "").lower().split():
+        return True
+    text = " ".join(anchor.text_content().split()).lower()
+    label = (anchor.get("aria-label") or "").strip().lower()
+    if text in NEXT_WORDS or label in {"next", "next page"}:
+        return True
+    return text.isdigit() and bool(PAGE_PARAM.search(href) or PAGE_PATH.search(href))
