@@ -61,6 +61,8 @@ def common_settings(concurrency: int, stats_path: Path) -> list[str]:
     settings = {
         "CONCURRENT_REQUESTS": concurrency,
         "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency,
+        # jobcrawl's own default; the bare spider gets it too, so only the work differs.
+        "CONCURRENT_ITEMS": 16,
         "AUTOTHROTTLE_ENABLED": False,
         "ROBOTSTXT_OBEY": True,
         "LOG_LEVEL": "INFO",
