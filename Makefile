@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-requirements
+DEMO_PORT ?= 8765
 
 .PHONY: setup demo test lint bench clean
 
@@ -15,7 +16,7 @@ $(STAMP): requirements.txt
 	touch $(STAMP)
 
 demo: setup
-	$(BIN)/python -m jobcrawl.demo.run
+	$(BIN)/python -m jobcrawl.demo.run --port $(DEMO_PORT)
 
 test: setup
 	$(BIN)/python -m pytest

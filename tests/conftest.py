@@ -65,6 +65,12 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'jobs.db'}"
 
 
+@pytest.fixture(params=["sqlite_url", "postgres_url"], ids=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """The test runs once on a SQLite file and once on a PostgreSQL schema."""
+    return request.getfixturevalue(request.param)
+
+
 def run_scrapy(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None,
                timeout: float = 300) -> subprocess.CompletedProcess[str]:
     """Run the real `scrapy` command line in a subprocess from the project folder."""

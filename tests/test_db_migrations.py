@@ -25,9 +25,9 @@ from jobcrawl.db.models import Base
 from tests.conftest import ROOT
 
 
-@pytest.fixture(params=["sqlite_url", "postgres_url"], ids=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest) -> str:
-    return request.getfixturevalue(request.param)
+@pytest.fixture
+def db_url(database_url: str) -> str:
+    return database_url
 
 
 def schema_diff(url: str) -> list[object]:

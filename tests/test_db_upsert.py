@@ -23,11 +23,10 @@ T3 = T1 + timedelta(days=2)
 SEED_HASH = "22462835816e6350b5b440cbf00fe292c253f30568fec459430187f4ed48dc74"
 
 
-@pytest.fixture(params=["sqlite_url", "postgres_url"], ids=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest) -> str:
-    url = request.getfixturevalue(request.param)
-    upgrade(url)
-    return url
+@pytest.fixture
+def db_url(database_url: str) -> str:
+    upgrade(database_url)
+    return database_url
 
 
 def ad(webindex: str, scraped_at: datetime = T1, **fields: Any) -> JobItem:
