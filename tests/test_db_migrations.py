@@ -14,6 +14,7 @@ from sqlalchemy import inspect, text
 
 from jobcrawl.db.engine import make_engine
 from jobcrawl.db.migrate import (
+    SCHEMA_HEAD,
     alembic_config,
     current_revision,
     database_revision,
@@ -47,6 +48,19 @@ def table_names(url: str) -> set[str]:
             return set(inspect(connection).get_table_names())
     finally:
         engine.dispose()
+
+
+def test_schema_head_constant_matches_the_alembic_scripts() -> None:
+    assert head_revision() == SCHEMA_HEAD
+
+
+def test_crawl_of_a_current_database_does_not_load_alembic(sqlite_url: str) -> None:
+    upgrade(sqlite_url)
+    code = ("import sys; from jobcrawl.db.migrate import ensure_schema; "
+            f"ensure_schema({sqlite_url!r}, auto_upgrade=False); print('alembic' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True, cwd=ROOT)
+    assert result.stdout.strip() == "False"
 
 
 def test_head_is_the_baseline() -> None:

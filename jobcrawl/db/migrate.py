@@ -5,23 +5,29 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
 
 from jobcrawl.db.engine import make_engine, redact_url
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
+    from alembic.config import Config
+    from sqlalchemy import Connection, Engine
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# The newest revision, known without loading Alembic: a crawl of a database that is
+# already current (the nightly case) never imports it. A test keeps it equal to
+# head_revision(); bump it with every new revision.
+SCHEMA_HEAD = "0001"
+
+# Alembic is imported inside the functions that migrate or read the scripts, for the
+# reason above.
 
 
 def alembic_config(url: str | None = None) -> Config:
     """An Alembic Config for the bundled migrations that needs neither alembic.ini nor a cwd."""
+    from alembic.config import Config
+
     config = Config()
     # Config values go through ConfigParser interpolation, where "%" is special.
     config.set_main_option("script_location", str(MIGRATIONS).replace("%", "%%"))
@@ -33,6 +39,8 @@ def alembic_config(url: str | None = None) -> Config:
 
 def upgrade(url: str, revision: str = "head") -> None:
     """Migrate the database at `url` to `revision`; a new SQLite file is created."""
+    from alembic import command
+
     path = sqlite_path(url)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -41,6 +49,8 @@ def upgrade(url: str, revision: str = "head") -> None:
 
 def head_revision() -> str:
     """The newest revision the code knows."""
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     if head is None:
         raise RuntimeError(f"no Alembic revisions in {MIGRATIONS}")
@@ -50,7 +60,7 @@ def head_revision() -> str:
 def current_revision(engine: Engine) -> str | None:
     """The database's revision, None when it has never been migrated."""
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        return _revision(connection)
 
 
 def database_revision(url: str) -> str | None:
@@ -84,7 +94,7 @@ def ensure_schema(url: str, *, auto_upgrade: bool) -> None:
     does not know, or has a jobs table that Alembic did not create.
     With auto_upgrade False the database is never changed, nor a SQLite file created.
     """
-    head = head_revision()
+    head = SCHEMA_HEAD
     revision, has_jobs = (None, False) if is_fresh_sqlite(url) else _inspect(url)
     if revision == head:
         return
@@ -111,13 +121,22 @@ def _inspect(url: str) -> tuple[str | None, bool]:
     engine = make_engine(url)
     try:
         with engine.connect() as connection:
-            revision = MigrationContext.configure(connection).get_current_revision()
+            revision = _revision(connection)
             has_jobs = inspect(connection).has_table("jobs")
     finally:
         engine.dispose()
     return revision, has_jobs
 
 
+def _revision(connection: Connection) -> str | None:
+    # What Alembic's MigrationContext.get_current_revision() reads, without Alembic.
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
 def _known_revisions() -> set[str]:
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory.from_config(alembic_config())
     return {script_revision.revision for script_revision in script.walk_revisions()}
