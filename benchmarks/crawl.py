@@ -3,7 +3,8 @@
 Serves a generated demo board of N ads on 127.0.0.1, then in one run crawls it
 twice with identical concurrency: a bare Scrapy spider (JSON-LD parse only, JSONL
 feed, no pipelines) and `scrapy crawl jobposting` with every pipeline storing
-into a fresh SQLite file. Prints pages/s, items/s, peak RSS and the ratios.
+into a new SQLite file (its schema made beforehand by `scrapy db upgrade`, as for
+every scheduled crawl after the first). Prints pages/s, items/s, peak RSS and the ratios.
 
     .venv/bin/python benchmarks/crawl.py [--ads 20000] [--concurrency 16]
 """

@@ -6,7 +6,6 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from alembic.util import CommandError
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 from sqlalchemy.exc import SQLAlchemyError
@@ -52,6 +51,10 @@ class Command(ScrapyCommand):
         url = opts.url or self.settings.get("JOBCRAWL_DATABASE_URL")
         if not url:
             raise UsageError("no database: set JOBCRAWL_DATABASE_URL or pass --url")
+        # Imported here: Scrapy imports every command module for every command, and
+        # a crawl should not pay for Alembic.
+        from alembic.util import CommandError
+
         try:
             report = self._upgrade(url) if args[0] == "upgrade" else self._current(url)
         except (SQLAlchemyError, CommandError) as exc:

@@ -9,8 +9,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from jobcrawl.demo.server import serve_forever
-
 if TYPE_CHECKING:
     import argparse
     from types import FrameType
@@ -58,6 +56,9 @@ class Command(ScrapyCommand):
             raise UsageError("--host must not be empty")
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        # Imported here: Scrapy imports every command module for every command.
+        from jobcrawl.demo.server import serve_forever
+
         # Stop cleanly on Ctrl-C and on `kill`, also when a shell started us as a
         # background job (which inherits SIGINT as ignored).
         for signum in (signal.SIGINT, signal.SIGTERM):
