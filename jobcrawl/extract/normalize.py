@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from jobcrawl.extract.dates import parse_date, resolve_closing_date
 from jobcrawl.extract.salary import (
+    Salary,
     currency_code,
     find_salary_in_text,
     normalize_period,
@@ -114,7 +115,9 @@ def _salary(item: JobItem) -> list[str]:
     if item.salary_raw is None and no_numbers:
         # Many boards write the salary only in the ad: "Salary: £28,000 - £32,000 per annum".
         item.salary_raw = find_salary_in_text(item.description).raw
-    parsed = parse_salary_text(item.salary_raw)
+    # Structured salaries come with their figures; the text is read only for what is missing.
+    needs_text = no_numbers or item.salary_currency is None or item.salary_period is None
+    parsed = parse_salary_text(item.salary_raw) if needs_text else Salary()
     if item.salary_raw and no_numbers:
         item.salary_min, item.salary_max = parsed.min, parsed.max
         has_numbers = parsed.min is not None or parsed.max is not None

@@ -252,6 +252,8 @@ def find_salary_in_text(text: str | None) -> Salary:
     """
     text = text or ""
     for match in _TEXT_SALARY.finditer(text):
-        if match.group("period") or _PAY_WORD.search(text[: match.start()]):
+        # A pay word lies at most ~55 characters before the money: look only there.
+        start = match.start()
+        if match.group("period") or _PAY_WORD.search(text, max(0, start - 64), start):
             return parse_salary_text(match.group(0))
     return Salary()
