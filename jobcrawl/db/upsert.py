@@ -103,13 +103,30 @@ def _date(value: Any) -> date | None:
     raise TypeError(f"expected a date, got {value!r}")
 
 
+def prepared_row(item: JobItem | Mapping[str, Any]) -> dict[str, Any]:
+    """job_row() plus its content_hash: what upsert_rows() writes."""
+    row = job_row(item)
+    row["content_hash"] = content_hash(row)
+    return row
+
+
 def upsert_jobs(
     connection: Connection,
     items: Sequence[JobItem | Mapping[str, Any]],
     *,
     run_id: str | None,
 ) -> UpsertResult:
-    """Insert or update one batch of ads inside the caller's transaction.
+    """Insert or update one batch of ads inside the caller's transaction (see upsert_rows)."""
+    return upsert_rows(connection, [prepared_row(item) for item in items], run_id=run_id)
+
+
+def upsert_rows(
+    connection: Connection,
+    rows: Sequence[dict[str, Any]],
+    *,
+    run_id: str | None,
+) -> UpsertResult:
+    """Insert or update one batch of prepared_row() rows inside the caller's transaction.
 
     Each sighting counts as if the batch were applied item by item: a key seen
     twice in one batch is new (or updated/unchanged) once and then unchanged or
@@ -118,11 +135,8 @@ def upsert_jobs(
     because PostgreSQL refuses to update one row twice in a statement.
     Counts are exact for one writer per key at a time.
     """
-    rows = [job_row(item) for item in items]
     if not rows:
         return UpsertResult()
-    for row in rows:
-        row["content_hash"] = content_hash(row)
     existing = _existing_hashes(connection, {_key(row) for row in rows})
     result = _count(rows, existing)
     connection.execute(_upsert_statement(connection.dialect.name), _collapse(rows, run_id))

@@ -16,7 +16,7 @@ from twisted.internet.defer import DeferredLock
 
 from jobcrawl.db.engine import make_engine, redact_url
 from jobcrawl.db.migrate import ensure_schema
-from jobcrawl.db.upsert import UpsertResult, content_hash, job_row, upsert_jobs
+from jobcrawl.db.upsert import UpsertResult, prepared_row, upsert_rows
 from jobcrawl.failures import mark_failed
 
 if TYPE_CHECKING:
@@ -121,8 +121,9 @@ class StorePipeline:
 
     async def process_item(self, item: Any) -> Any:
         try:
-            row = job_row(item)
-            content_hash(row)  # a value JSON cannot hold fails here, alone, not with its batch
+            # Converted and hashed here, so a value that cannot be stored fails alone,
+            # not with its batch, and the writer thread only writes.
+            row = prepared_row(item)
         except (TypeError, ValueError) as exc:
             self._item_failed(item, exc)
             return item
@@ -159,7 +160,7 @@ class StorePipeline:
 
     def _upsert(self, batch: list[dict[str, Any]]) -> UpsertResult:
         with self.engine.begin() as connection:
-            return upsert_jobs(connection, batch, run_id=self.run_id)
+            return upsert_rows(connection, batch, run_id=self.run_id)
 
     def _batch_failed(self, batch: list[dict[str, Any]], exc: SQLAlchemyError) -> None:
         logger.error(
