@@ -52,3 +52,9 @@ EXTENSIONS = {
 }
 # Write the final crawl stats as JSON to this path (off when empty).
 JOBCRAWL_STATSFILE_PATH = ""
+
+# API keys of the keyed job-board APIs (the reed and adzuna spiders fail at start-up
+# without them). Kept out of logs and run records.
+JOBCRAWL_REED_API_KEY = os.environ.get("JOBCRAWL_REED_API_KEY", "")
+JOBCRAWL_ADZUNA_APP_ID = os.environ.get("JOBCRAWL_ADZUNA_APP_ID", "")
+JOBCRAWL_ADZUNA_APP_KEY = os.environ.get("JOBCRAWL_ADZUNA_APP_KEY", "")

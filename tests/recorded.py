@@ -1,0 +1,129 @@
+"""A local HTTP server that answers with recorded API responses (tests only).
+
+    routes = {"/v1/boards/acme/jobs?content=true": Recorded.file(FIXTURES / "x.json")}
+    with RecordedServer(routes) as server:
+        server.url            # http://127.0.0.1:<port>
+        server.requests       # every (path?query, headers) received, in order
+
+A route key is a path plus an optional query; the query matches whatever the order of
+its parameters. A request without a route gets a JSON 404, like a real API.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, Self
+from urllib.parse import parse_qsl, urlsplit
+
+
+def _key(target: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+    parts = urlsplit(target)
+    return parts.path, tuple(sorted(parse_qsl(parts.query, keep_blank_values=True)))
+
+
+@dataclass(frozen=True)
+class Recorded:
+    body: bytes
+    status: int = 200
+    content_type: str = "application/json; charset=utf-8"
+    headers: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def file(cls, path: Path, **kwargs: Any) -> Recorded:
+        if "content_type" not in kwargs and path.suffix == ".xml":
+            kwargs["content_type"] = "application/xml; charset=utf-8"
+        return cls(path.read_bytes(), **kwargs)
+
+    @classmethod
+    def text(cls, text: str, **kwargs: Any) -> Recorded:
+        return cls(text.encode("utf-8"), **kwargs)
+
+
+@dataclass
+class Received:
+    target: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class RecordedServer:
+    def __init__(self, routes: dict[str, Recorded], host: str = "127.0.0.1") -> None:
+        self.routes = {_key(target): answer for target, answer in routes.items()}
+        self.requests: list[Received] = []
+        self._server = ThreadingHTTPServer((host, 0), self._handler())
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def hits(self, path: str) -> int:
+        """How many requests asked for `path` (any query)."""
+        return sum(urlsplit(r.target).path == path for r in self.requests)
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                server.requests.append(Received(self.path, dict(self.headers.items())))
+                answer = server.routes.get(_key(self.path)) or Recorded(
+                    b'{"error": "not found"}', status=404
+                )
+                self.send_response(answer.status)
+                self.send_header("Content-Type", answer.content_type)
+                self.send_header("Content-Length", str(len(answer.body)))
+                for name, value in answer.headers:
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(answer.body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        return Handler
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def crawl_api(spider: str, *args: str, db_url: str, tmp_path: Path,
+              env: dict[str, str] | None = None) -> tuple[int, dict[str, Any], str]:
+    """Run `scrapy crawl <spider> <args>` in a subprocess; (exit code, final stats, stderr)."""
+    import json
+
+    from tests.conftest import run_scrapy
+
+    stats_path = tmp_path / f"stats-{spider}-{len(list(tmp_path.iterdir()))}.json"
+    result = run_scrapy(
+        "crawl", spider, *args,
+        "-s", "AUTOTHROTTLE_ENABLED=False",
+        "-s", f"JOBCRAWL_DATABASE_URL={db_url}",
+        "-s", f"JOBCRAWL_STATSFILE_PATH={stats_path}",
+        env=env,
+    )
+    stats = json.loads(stats_path.read_text()) if stats_path.exists() else {}
+    return result.returncode, stats, result.stderr
+
+
+def stored_rows(db_url: str) -> list[dict[str, Any]]:
+    """Every row of the jobs table, ordered by (source, webindex)."""
+    from sqlalchemy import text
+
+    from jobcrawl.db.engine import make_engine
+
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            result = conn.execute(text("SELECT * FROM jobs ORDER BY source, webindex"))
+            return [dict(row._mapping) for row in result]
+    finally:
+        engine.dispose()
