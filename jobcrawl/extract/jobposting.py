@@ -97,7 +97,8 @@ def posting_url(posting: dict[str, Any], response: TextResponse) -> str:
     """The posting's own "url" when it stays on the page's host, else the page's URL."""
     own = _text(posting.get("url"))
     if own:
-        absolute = response.urljoin(own)
+        # Most postings give an absolute URL; resolving it against the page costs a <base> scan.
+        absolute = own if own.startswith(("http://", "https://")) else response.urljoin(own)
         if absolute.startswith(("http://", "https://")) and same_host(absolute, response.url):
             return canonical_url(absolute)
     return page_canonical_url(response)

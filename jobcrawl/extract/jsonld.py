@@ -123,7 +123,7 @@ def _resolve_references(posting: dict[str, Any], index: dict[str, Any]) -> dict[
 def _decode_entities(value: Any) -> Any:
     """JSON-LD strings are often HTML-escaped once more ("Caf&eacute;", "&amp;")."""
     if isinstance(value, str):
-        return replace_entities(value)
+        return replace_entities(value) if "&" in value else value
     if isinstance(value, list):
         return [_decode_entities(entry) for entry in value]
     if isinstance(value, dict):

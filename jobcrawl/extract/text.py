@@ -19,14 +19,15 @@ _TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>")
 _BR_RUN = re.compile(r"(?:<br\s*/?>\s*){2,}", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
 _INVISIBLE = "//script | //style | //noscript | //template | //head | //comment()"
-_BLANK_LINES = re.compile(r"\n(?:[ \t\r\f\v]*\n)+")
+# Three or more line breaks in a row, once every line is stripped: blank lines.
+_BLANK_RUN = re.compile(r"\n{3,}")
 
 
 def clean_line(value: str | None) -> str | None:
     """One line of text: every whitespace run becomes one space; "" becomes None."""
     if value is None:
         return None
-    cleaned = _SPACES.sub(" ", str(value)).strip()
+    cleaned = " ".join(str(value).split())
     return cleaned or None
 
 
@@ -43,9 +44,9 @@ def html_to_text(value: str | None) -> str:
     """
     if not value:
         return ""
-    if not looks_like_html(value):
-        decoded = replace_entities(value)
-        if not looks_like_html(decoded):
+    if "<" not in value or not looks_like_html(value):
+        decoded = replace_entities(value) if "&" in value else value
+        if "<" not in decoded or not looks_like_html(decoded):
             return tidy_paragraphs(decoded)
         value = decoded
     tree = html_text.parse_html(_BR_RUN.sub("<p></p>", value))
@@ -61,6 +62,6 @@ def html_to_text(value: str | None) -> str:
 
 def tidy_paragraphs(text: str) -> str:
     """Collapse spaces inside lines, keep line breaks, at most one blank line in a row."""
-    lines = [_SPACES.sub(" ", line).strip() for line in text.replace("\r\n", "\n").split("\n")]
-    joined = "\n".join(lines)
-    return _BLANK_LINES.sub("\n\n", joined).strip()
+    # str.split() splits on exactly what \s matches, at a fraction of a regex's cost.
+    lines = [" ".join(line.split()) for line in text.replace("\r\n", "\n").split("\n")]
+    return _BLANK_RUN.sub("\n\n", "\n".join(lines)).strip()
