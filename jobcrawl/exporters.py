@@ -1,4 +1,4 @@
-"""Item exporters for job records, shared by Scrapy FEEDS and `scrapy export`."""
+"""Item exporters for job records (Scrapy FEEDS) and the value conventions every export shares."""
 
 from __future__ import annotations
 
@@ -102,13 +102,6 @@ class JobJsonLinesItemExporter(_JobExportMixin, JsonLinesItemExporter):
         fields = self.get_serialized_fields(item, default_value=None, include_empty=True)
         line = self.encoder.encode(dict(fields)) + "\n"
         self.file.write(line.encode(self.encoding or "utf-8"))
-
-
-EXPORT_FORMATS: dict[str, type[BaseItemExporter]] = {
-    "csv": JobCsvItemExporter,
-    "jsonl": JobJsonLinesItemExporter,
-}
-"""`scrapy export --format` name -> exporter class writing a binary file."""
 
 
 @contextmanager

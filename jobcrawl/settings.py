@@ -47,14 +47,52 @@ JOBCRAWL_STORE_BATCH_SIZE = 500
 # Read ambiguous numeric dates (03/04/2024) day first, as UK/EU boards write them.
 JOBCRAWL_DATES_DAYFIRST = True
 
+# Order matters when a crawl closes: the monitors judge it, the run record stores
+# their verdict, then StatsFile writes the final stats.
 EXTENSIONS = {
+    "jobcrawl.extensions.monitors.HealthMonitors": 800,
+    "jobcrawl.extensions.runrecord.RunRecord": 850,
     "jobcrawl.extensions.statsfile.StatsFile": 900,
 }
 # Write the final crawl stats as JSON to this path (off when empty).
 JOBCRAWL_STATSFILE_PATH = ""
+# Record every crawl in the crawl_runs table (`scrapy runs` lists them).
+JOBCRAWL_RUNS_ENABLED = True
+# Health checks when a crawl closes; a failing one makes `scrapy crawl` exit 1.
+JOBCRAWL_MONITORS_ENABLED = True
+# Fewer ads stored (new + updated + unchanged) than this fails; 0: off.
+JOBCRAWL_MONITOR_MIN_ITEMS = 1
+# More ERROR log lines per request sent than this fails; None: off.
+JOBCRAWL_MONITOR_MAX_ERROR_RATIO = 0.05
+# JobItem field -> least share of the stored ads with it non-empty; {}: off.
+JOBCRAWL_MONITOR_MIN_COVERAGE = {"description": 0.99}
+# Fewer ads than MIN_HISTORY_RATIO x the median of the source's last HISTORY_RUNS
+# ok runs fails (needs 3 earlier runs); 0: off.
+JOBCRAWL_MONITOR_HISTORY_RUNS = 5
+JOBCRAWL_MONITOR_MIN_HISTORY_RATIO = 0.5
 
 # API keys of the keyed job-board APIs (the reed and adzuna spiders fail at start-up
 # without them). Kept out of logs and run records.
 JOBCRAWL_REED_API_KEY = os.environ.get("JOBCRAWL_REED_API_KEY", "")
 JOBCRAWL_ADZUNA_APP_ID = os.environ.get("JOBCRAWL_ADZUNA_APP_ID", "")
 JOBCRAWL_ADZUNA_APP_KEY = os.environ.get("JOBCRAWL_ADZUNA_APP_KEY", "")
+
+# --- site spider: JavaScript boards through headless Chromium -----------------
+# Only the site spider, and only for a profile with `render`, installs scrapy-playwright's
+# download handler; even then only requests with meta playwright=True open the browser.
+# Debian's Chromium (`apt-get install chromium`): `playwright install` cannot download
+# browsers here. The spider adds JOBCRAWL_CHROMIUM_PATH as the launch executable_path.
+JOBCRAWL_CHROMIUM_PATH = os.environ.get("JOBCRAWL_CHROMIUM_PATH", "/usr/bin/chromium")
+PLAYWRIGHT_BROWSER_TYPE = "chromium"
+PLAYWRIGHT_LAUNCH_OPTIONS = {
+    "headless": True,
+    # No sandbox: Chromium refuses to start its sandbox as root (CI, containers).
+    "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync"],
+}
+# Browser tabs at once; each one is a whole renderer process.
+PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 4
+PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
+
+# Folder for feed bodies streamed to disk (empty: the system temp folder).
+JOBCRAWL_STREAM_TEMP_DIR = ""

@@ -6,7 +6,9 @@
         server.requests       # every (path?query, headers) received, in order
 
 A route key is a path plus an optional query; the query matches whatever the order of
-its parameters. A request without a route gets a JSON 404, like a real API.
+its parameters. A request without a route gets a JSON 404, like a real API. A route with
+``require_auth`` answers 401 unless the request's Authorization header is exactly that
+value (APIs with HTTP basic auth, such as Reed's).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ class Recorded:
     status: int = 200
     content_type: str = "application/json; charset=utf-8"
     headers: tuple[tuple[str, str], ...] = ()
+    require_auth: str | None = None
 
     @classmethod
     def file(cls, path: Path, **kwargs: Any) -> Recorded:
@@ -73,6 +76,11 @@ class RecordedServer:
                 answer = server.routes.get(_key(self.path)) or Recorded(
                     b'{"error": "not found"}', status=404
                 )
+                if answer.require_auth is not None and (
+                    self.headers.get("Authorization") != answer.require_auth
+                ):
+                    answer = Recorded(b'{"message": "Authorization has been denied"}',
+                                      status=401)
                 self.send_response(answer.status)
                 self.send_header("Content-Type", answer.content_type)
                 self.send_header("Content-Length", str(len(answer.body)))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from jobcrawl.db.migrate import database_revision
+from jobcrawl.db.migrate import SCHEMA_HEAD, database_revision
 from tests.conftest import run_scrapy
 
 PASSWORD = "s3cret-pw"
@@ -30,7 +30,7 @@ def test_current_on_a_missing_database_is_behind_and_creates_nothing(tmp_path: P
     assert (result.returncode, result.stdout) == (1, (
         f"database  sqlite:///{path}\n"
         "current   none\n"
-        "head      0001\n"
+        f"head      {SCHEMA_HEAD}\n"
         "status    behind: run `scrapy db upgrade`\n"
     ))
     assert not path.exists()
@@ -41,12 +41,12 @@ def test_upgrade_then_current_on_sqlite(sqlite_url: str) -> None:
     assert (upgraded.returncode, upgraded.stdout) == (0, (
         f"database  {sqlite_url}\n"
         "previous  none\n"
-        "current   0001\n"
+        f"current   {SCHEMA_HEAD}\n"
     )), upgraded.stderr
     current = run_scrapy("db", "current", "--url", sqlite_url, "--json")
     assert current.returncode == 0
     assert json.loads(current.stdout) == {
-        "database": sqlite_url, "current": "0001", "head": "0001", "status": "up to date",
+        "database": sqlite_url, "current": SCHEMA_HEAD, "head": SCHEMA_HEAD, "status": "up to date",
     }
 
 
@@ -57,10 +57,10 @@ def test_upgrade_on_postgres_never_prints_the_password(postgres_url: str) -> Non
     assert (result.returncode, result.stdout) == (0, (
         f"database  {redacted}\n"
         "previous  none\n"
-        "current   0001\n"
+        f"current   {SCHEMA_HEAD}\n"
     )), result.stderr
     assert PASSWORD not in result.stdout + result.stderr
-    assert database_revision(postgres_url) == "0001"
+    assert database_revision(postgres_url) == SCHEMA_HEAD
 
 
 def test_unreachable_database_fails_without_the_password() -> None:

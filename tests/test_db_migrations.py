@@ -63,8 +63,11 @@ def test_crawl_of_a_current_database_does_not_load_alembic(sqlite_url: str) -> N
     assert result.stdout.strip() == "False"
 
 
-def test_head_is_the_baseline() -> None:
-    assert head_revision() == "0001"
+def test_revisions_form_one_chain_from_the_baseline() -> None:
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config())
+    assert [rev.revision for rev in reversed(list(script.walk_revisions()))] == ["0001", "0002"]
 
 
 def test_migrations_match_the_models(db_url: str, tmp_path: Path,
@@ -74,7 +77,7 @@ def test_migrations_match_the_models(db_url: str, tmp_path: Path,
     assert schema_diff(db_url) == []
     engine = make_engine(db_url)
     try:
-        assert current_revision(engine) == "0001"
+        assert current_revision(engine) == SCHEMA_HEAD
     finally:
         engine.dispose()
 
@@ -84,7 +87,7 @@ def test_downgrade_to_base_and_back(db_url: str) -> None:
     command.downgrade(alembic_config(db_url), "base")
     assert (database_revision(db_url), table_names(db_url)) == (None, {"alembic_version"})
     upgrade(db_url)
-    assert (database_revision(db_url), schema_diff(db_url)) == ("0001", [])
+    assert (database_revision(db_url), schema_diff(db_url)) == (SCHEMA_HEAD, [])
 
 
 def test_alembic_command_line_uses_the_ini_from_another_folder(sqlite_url: str,
@@ -95,14 +98,14 @@ def test_alembic_command_line_uses_the_ini_from_another_folder(sqlite_url: str,
         cwd=tmp_path, capture_output=True, text=True,
     )
     assert result.returncode == 0, result.stderr
-    assert "Running upgrade  -> 0001" in result.stderr
-    assert database_revision(sqlite_url) == "0001"
+    assert f"-> {SCHEMA_HEAD}, " in result.stderr
+    assert database_revision(sqlite_url) == SCHEMA_HEAD
 
 
 def test_fresh_sqlite_file_in_a_new_folder_is_created_at_head(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'new' / 'folder' / 'jobs.db'}"
     ensure_schema(url, auto_upgrade=True)
-    assert (database_revision(url), schema_diff(url)) == ("0001", [])
+    assert (database_revision(url), schema_diff(url)) == (SCHEMA_HEAD, [])
 
 
 def test_empty_sqlite_file_counts_as_fresh(tmp_path: Path) -> None:
@@ -111,7 +114,7 @@ def test_empty_sqlite_file_counts_as_fresh(tmp_path: Path) -> None:
     url = f"sqlite:///{path}"
     assert database_revision(url) is None
     ensure_schema(url, auto_upgrade=True)
-    assert database_revision(url) == "0001"
+    assert database_revision(url) == SCHEMA_HEAD
 
 
 def test_without_auto_upgrade_a_missing_sqlite_file_is_not_created(tmp_path: Path) -> None:
@@ -124,13 +127,13 @@ def test_without_auto_upgrade_a_missing_sqlite_file_is_not_created(tmp_path: Pat
 def test_database_at_head_passes_without_auto_upgrade(db_url: str) -> None:
     upgrade(db_url)
     ensure_schema(db_url, auto_upgrade=False)
-    assert database_revision(db_url) == "0001"
+    assert database_revision(db_url) == SCHEMA_HEAD
 
 
 def test_postgres_behind_head_asks_for_scrapy_db_upgrade(postgres_url: str) -> None:
     with pytest.raises(RuntimeError) as raised:
         ensure_schema(postgres_url, auto_upgrade=False)
-    assert str(raised.value).endswith("needs 0001: run `scrapy db upgrade`")
+    assert str(raised.value).endswith(f"needs {SCHEMA_HEAD}: run `scrapy db upgrade`")
     assert table_names(postgres_url) == set()
 
 

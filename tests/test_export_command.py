@@ -1,4 +1,7 @@
-"""`scrapy export`: exact output from a real database, filters, errors, atomic writes."""
+"""`scrapy export`: every format's exact output from a real database, options and errors.
+
+The helpers here (job, fill, export, as_json ...) are shared by the other test_export_* files.
+"""
 
 from __future__ import annotations
 
@@ -9,50 +12,62 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
 import pytest
-from scrapy.exporters import BaseItemExporter
 from sqlalchemy.orm import Session
 
-from jobcrawl.commands.export import ExportQuery, export_jobs
 from jobcrawl.db.engine import make_engine
 from jobcrawl.db.models import Base, Job
-from jobcrawl.exporters import EXPORT_FIELDS, JobCsvItemExporter
+from jobcrawl.exporters import EXPORT_FIELDS
 from tests.conftest import run_scrapy
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
 
 def job(source: str, webindex: str, **values: Any) -> dict[str, Any]:
-    """A stored job's exportable values; anything not given is None / a fixed default."""
+    """A stored job: every export field, plus the crawl run that stored it (last_run)."""
     return {
         **dict.fromkeys(EXPORT_FIELDS),
         "source": source, "webindex": webindex,
         "url": f"https://{source.split(':')[1]}/jobs/{webindex}",
         "title": f"Job {webindex}", "description": f"About job {webindex}.",
         "scraped_at": T0, "first_seen": T0, "last_seen": T0, "seen_count": 1,
+        "last_run": "run-2026-11-20",
         **values,
     }
 
 
-# Inserted out of order: the export must come out sorted by (source, webindex).
+# Inserted out of order: every export comes out sorted by (source, webindex).
 JOBS = [
-    job("lever:zeta", "2", company="Zeta", salary_min=25000.0, salary_currency="GBP",
-        date_posted=date(2026, 11, 2), seen_count=2,
-        last_seen=datetime(2026, 11, 25, 10, 0, tzinfo=UTC)),
-    job("greenhouse:acme", "b", title='Engineer, "Platform"',
-        description="Line one,\nline two — ünïcødé."),
-    job("lever:zeta", "10", closing_date=date(2026, 12, 31), closing_date_raw="Apply by 31/12",
-        closing_date_source="text"),
-    job("greenhouse:acme", "a", location="Zürich", contract_time="full_time"),
+    job("lever:zeta", "2", company="Zeta", location="Leeds / Remote", category="Sales Jobs",
+        contract_type="permanent", contract_time="full_time",
+        salary_raw="£25,000 per annum", salary_min=25000.0, salary_max=25000.0,
+        salary_currency="GBP", salary_period="year", date_posted=date(2026, 11, 2),
+        seen_count=2, last_seen=datetime(2026, 11, 25, 10, 0, tzinfo=UTC),
+        last_run="run-2026-11-25"),
+    job("greenhouse:acme", "b", title='Engineer, "Platform"', company="Acme, Ltd",
+        category="IT Jobs", description="Line one,\nline two — ünïcødé.\r\nCRLF kept."),
+    job("lever:zeta", "10", title='=HYPERLINK("http://example.com","Apply")',
+        closing_date=date(2026, 12, 31), closing_date_raw="Apply by 31/12",
+        closing_date_source="text", last_run="run-2026-11-25"),
+    job("greenhouse:acme", "a", company=None, location="Zürich", category="IT Jobs",
+        contract_time="part_time", salary_min=14.5, salary_max=16.0, salary_currency="CHF",
+        salary_period="hour", first_seen=datetime(2026, 11, 20, 9, 0, 0, 123456, tzinfo=UTC),
+        last_run=None),
 ]
 ORDER = [("greenhouse:acme", "a"), ("greenhouse:acme", "b"), ("lever:zeta", "10"),
          ("lever:zeta", "2")]
 
 
+def exported(values: dict[str, Any]) -> dict[str, Any]:
+    """The export fields of a stored job (no last_run)."""
+    return {name: values[name] for name in EXPORT_FIELDS}
+
+
 def as_json(values: dict[str, Any]) -> dict[str, Any]:
     """What a JSONL line holds for a stored job: ISO dates, UTC datetimes, nulls."""
     out = {}
-    for name, value in values.items():
+    for name, value in exported(values).items():
         if isinstance(value, datetime):
             out[name] = value.astimezone(UTC).isoformat()
         elif isinstance(value, date):
@@ -66,8 +81,9 @@ def as_csv(values: dict[str, Any]) -> dict[str, str]:
     return {k: "" if v is None else str(v) for k, v in as_json(values).items()}
 
 
-def expected(keys: list[tuple[str, str]]) -> list[dict[str, Any]]:
-    by_key = {(j["source"], j["webindex"]): j for j in JOBS}
+def ordered(jobs: list[dict[str, Any]], keys: list[tuple[str, str]] = ORDER
+            ) -> list[dict[str, Any]]:
+    by_key = {(j["source"], j["webindex"]): j for j in jobs}
     return [by_key[key] for key in keys]
 
 
@@ -80,10 +96,11 @@ def fill(url: str, jobs: list[dict[str, Any]]) -> None:
     engine.dispose()
 
 
-def read_csv(path: Path) -> list[dict[str, str]]:
+def read_csv(path: Path, fields: list[str] | tuple[str, ...] = EXPORT_FIELDS
+             ) -> list[dict[str, str]]:
     with path.open(encoding="utf-8", newline="") as f:
         reader = csv.DictReader(f)
-        assert reader.fieldnames == list(EXPORT_FIELDS)
+        assert reader.fieldnames == list(fields)
         return list(reader)
 
 
@@ -91,8 +108,8 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text("utf-8").splitlines()]
 
 
-def export(url: str, *args: str):
-    return run_scrapy("export", *args, "-s", f"JOBCRAWL_DATABASE_URL={url}")
+def export(url: str, *args: str, **kwargs: Any):
+    return run_scrapy("export", *args, "-s", f"JOBCRAWL_DATABASE_URL={url}", **kwargs)
 
 
 @pytest.fixture
@@ -109,9 +126,27 @@ def test_csv_export_writes_every_job_in_source_webindex_order(
     result = export(filled_sqlite, "--format", "csv", "-o", str(path))
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout == f"exported 4 jobs to {path} (csv)\n"
-    assert read_csv(path) == [as_csv(j) for j in expected(ORDER)]
-    assert [p.name for p in path.parent.iterdir()] == ["jobs.csv"]
+    assert result.stdout == (f"exported 4 jobs to {path} (csv)\n"
+                             f"manifest {path}.manifest.json\n")
+    assert result.stderr == ""  # no progress bar when stderr is not a terminal
+    assert read_csv(path) == [as_csv(j) for j in ordered(JOBS)]
+    assert sorted(p.name for p in path.parent.iterdir()) == ["jobs.csv", "jobs.csv.manifest.json"]
+
+
+def test_csv_export_is_byte_for_byte_what_the_csv_module_writes(
+    filled_sqlite: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "jobs.csv"
+
+    result = export(filled_sqlite, "--format", "csv", "-o", str(path))
+
+    assert result.returncode == 0, result.stderr
+    expected = tmp_path / "expected.csv"
+    with expected.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(EXPORT_FIELDS)
+        writer.writerows(row.values() for row in (as_json(j) for j in ordered(JOBS)))
+    assert path.read_bytes() == expected.read_bytes()
 
 
 def test_jsonl_export_writes_exact_objects(filled_sqlite: str, tmp_path: Path) -> None:
@@ -120,51 +155,168 @@ def test_jsonl_export_writes_exact_objects(filled_sqlite: str, tmp_path: Path) -
     result = export(filled_sqlite, "--format", "jsonl", "-o", str(path))
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout == f"exported 4 jobs to {path} (jsonl)\n"
-    assert read_jsonl(path) == [as_json(j) for j in expected(ORDER)]
+    assert read_jsonl(path) == [as_json(j) for j in ordered(JOBS)]
+    assert [list(obj) for obj in read_jsonl(path)] == [list(EXPORT_FIELDS)] * 4
+    assert "ünïcødé".encode() in path.read_bytes()  # UTF-8, not \u escapes
 
 
-def test_format_defaults_to_the_output_extension(filled_sqlite: str, tmp_path: Path) -> None:
-    path = tmp_path / "jobs.jsonl"
+def test_parquet_export_has_typed_columns(filled_sqlite: str, tmp_path: Path) -> None:
+    path = tmp_path / "jobs.parquet"
+
+    result = export(filled_sqlite, "-o", str(path))
+
+    assert result.returncode == 0, result.stderr
+    table = pq.read_table(path)
+    types = {field.name: str(field.type) for field in table.schema}
+    assert types == {
+        **dict.fromkeys(EXPORT_FIELDS, "string"),
+        "salary_min": "double", "salary_max": "double", "seen_count": "int64",
+        "date_posted": "date32[day]", "closing_date": "date32[day]",
+        "scraped_at": "timestamp[us, tz=UTC]", "first_seen": "timestamp[us, tz=UTC]",
+        "last_seen": "timestamp[us, tz=UTC]",
+    }
+    assert table.to_pylist() == [exported(j) for j in ordered(JOBS)]
+
+
+def test_jobposting_export_writes_schema_org_objects(filled_sqlite: str, tmp_path: Path) -> None:
+    path = tmp_path / "jobs.jsonld"
+
+    result = export(filled_sqlite, "--format", "jobposting", "-o", str(path), "--source",
+                    "lever:zeta")
+
+    assert result.returncode == 0, result.stderr
+    context = {"@context": "https://schema.org", "@type": "JobPosting"}
+    assert read_jsonl(path) == [
+        {
+            **context,
+            "title": '=HYPERLINK("http://example.com","Apply")',
+            "description": "About job 10.",
+            "identifier": {"@type": "PropertyValue", "name": "lever:zeta", "value": "10"},
+            "validThrough": "2026-12-31",
+            "url": "https://zeta/jobs/10",
+        },
+        {
+            **context,
+            "title": "Job 2",
+            "description": "About job 2.",
+            "identifier": {"@type": "PropertyValue", "name": "lever:zeta", "value": "2"},
+            "hiringOrganization": {"@type": "Organization", "name": "Zeta"},
+            "jobLocation": [
+                {"@type": "Place",
+                 "address": {"@type": "PostalAddress", "addressLocality": "Leeds"}},
+                {"@type": "Place",
+                 "address": {"@type": "PostalAddress", "addressLocality": "Remote"}},
+            ],
+            "occupationalCategory": "Sales Jobs",
+            "datePosted": "2026-11-02",
+            "baseSalary": {"@type": "MonetaryAmount", "currency": "GBP",
+                           "value": {"@type": "QuantitativeValue", "value": 25000.0,
+                                     "unitText": "YEAR"}},
+            "employmentType": ["FULL_TIME", "PERMANENT"],
+            "url": "https://zeta/jobs/2",
+        },
+    ]
+
+
+def test_corpus_export_writes_a_folder_per_category(filled_sqlite: str, tmp_path: Path) -> None:
+    path = tmp_path / "corpus"
+
+    result = export(filled_sqlite, "--format", "corpus", "-o", str(path))
+
+    assert result.returncode == 0, result.stderr
+    files = {p.relative_to(path).as_posix(): p.read_bytes()
+             for p in sorted(path.rglob("*")) if p.is_file()}
+    assert files == {
+        "IT Jobs/Job_00001.txt": b"Title: Job a\nWebindex: a\nDescription: About job a.",
+        "IT Jobs/Job_00002.txt": (
+            b'Title: Engineer, "Platform"\nWebindex: b\nCompany: Acme, Ltd\nDescription: '
+            + "Line one,\nline two — ünïcødé.\r\nCRLF kept.".encode()
+        ),
+        "Uncategorised/Job_00001.txt": (
+            b'Title: =HYPERLINK("http://example.com","Apply")\nWebindex: 10\n'
+            b"Description: About job 10."
+        ),
+        "Sales Jobs/Job_00001.txt": (
+            b"Title: Job 2\nWebindex: 2\nCompany: Zeta\nDescription: About job 2."
+        ),
+    }
+
+
+@pytest.mark.parametrize(("suffix", "fmt"), [("csv", "csv"), ("jsonl", "jsonl"),
+                                             ("parquet", "parquet")])
+def test_format_defaults_to_the_output_extension(
+    filled_sqlite: str, tmp_path: Path, suffix: str, fmt: str
+) -> None:
+    path = tmp_path / f"jobs.{suffix}"
 
     result = export(filled_sqlite, "-o", str(path), "--limit", "1")
 
     assert result.returncode == 0, result.stderr
-    assert read_jsonl(path) == [as_json(j) for j in expected(ORDER[:1])]
+    assert result.stdout.startswith(f"exported 1 jobs to {path} ({fmt})\n")
 
 
-def test_source_filter_is_repeatable(filled_sqlite: str, tmp_path: Path) -> None:
-    one, both = tmp_path / "one.jsonl", tmp_path / "both.jsonl"
+def test_fields_choose_and_order_the_columns(filled_sqlite: str, tmp_path: Path) -> None:
+    csv_path, jsonl_path, parquet_path = (tmp_path / f"f.{ext}" for ext in
+                                          ("csv", "jsonl", "parquet"))
+    fields = ["title", "webindex", "salary_min", "first_seen"]
 
-    first = export(filled_sqlite, "--format", "jsonl", "-o", str(one), "--source", "lever:zeta")
-    second = export(filled_sqlite, "--format", "jsonl", "-o", str(both),
-                    "--source", "lever:zeta", "--source", "greenhouse:acme")
+    results = [export(filled_sqlite, "-o", str(p), "--fields", " title,webindex, salary_min,"
+                      "first_seen") for p in (csv_path, jsonl_path, parquet_path)]
 
-    assert (first.returncode, second.returncode) == (0, 0), first.stderr + second.stderr
-    assert read_jsonl(one) == [as_json(j) for j in expected(ORDER[2:])]
-    assert read_jsonl(both) == [as_json(j) for j in expected(ORDER)]
+    assert [r.returncode for r in results] == [0, 0, 0], [r.stderr for r in results]
+    expected = [{name: as_json(j)[name] for name in fields} for j in ordered(JOBS)]
+    assert read_jsonl(jsonl_path) == expected
+    assert [list(obj) for obj in read_jsonl(jsonl_path)] == [fields] * 4
+    assert read_csv(csv_path, fields) == [
+        {k: "" if v is None else str(v) for k, v in row.items()} for row in expected]
+    assert pq.read_table(parquet_path).column_names == fields
 
 
-def test_limit_takes_the_first_jobs_in_order(filled_sqlite: str, tmp_path: Path) -> None:
-    path = tmp_path / "jobs.csv"
+def test_excel_csv_has_a_bom_and_neutralised_formulas(filled_sqlite: str, tmp_path: Path) -> None:
+    path = tmp_path / "excel.csv"
 
-    result = export(filled_sqlite, "--format", "csv", "-o", str(path), "--limit", "3",
-                    "--source", "lever:zeta", "--source", "greenhouse:acme")
+    result = export(filled_sqlite, "-o", str(path), "--excel", "--fields", "webindex,title")
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout == f"exported 3 jobs to {path} (csv)\n"
-    assert read_csv(path) == [as_csv(j) for j in expected(ORDER[:3])]
+    data = path.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbfwebindex,title\r\n")
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.reader(f))
+    assert rows[1:] == [["a", "Job a"], ["b", 'Engineer, "Platform"'],
+                        ["10", "'=HYPERLINK(\"http://example.com\",\"Apply\")"], ["2", "Job 2"]]
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["--format", "csv"], "missing -o/--output PATH"),
-        (["--format", "xml", "-o", "OUT/jobs.xml"], "--format 'xml' is not one of: csv, jsonl"),
-        (["-o", "OUT/jobs.txt"], "missing --format (csv, jsonl)"),
-        (["--format", "csv", "-o", "OUT/jobs.csv", "--limit", "0"],
+        (["--format", "xml", "-o", "OUT/jobs.xml"],
+         "--format 'xml' is not one of: csv, jsonl, parquet, jobposting, corpus"),
+        (["-o", "OUT/jobs.txt"], "missing --format (csv, jsonl, parquet, jobposting, corpus)"),
+        (["-o", "OUT/jobs.csv", "--limit", "0"],
          "--limit must be a positive number of jobs, not 0"),
-        (["--format", "csv", "-o", "OUT/jobs.csv", "extra"], "unexpected arguments: extra"),
+        (["-o", "OUT/jobs.csv", "extra"], "unexpected arguments: extra"),
+        (["-o", "OUT/jobs.csv", "--fields", "title,salary"],
+         "--fields: unknown field 'salary' (known: webindex, source,"),
+        (["-o", "OUT/jobs.csv", "--fields", "title,url,title"],
+         "--fields: title given more than once"),
+        (["-o", "OUT/c", "--format", "corpus", "--fields", "title"],
+         "--fields applies to csv, jsonl, parquet; the corpus format has fixed fields"),
+        (["-o", "OUT/jobs.jsonl", "--excel"], "--excel applies to --format csv only, not jsonl"),
+        (["-o", "OUT/jobs.csv", "--sample", "2"], "--sample N and --seed K go together"),
+        (["-o", "OUT/jobs.csv", "--seed", "2"], "--sample N and --seed K go together"),
+        (["-o", "OUT/jobs.csv", "--sample", "0", "--seed", "1"],
+         "--sample must be a positive number of jobs, not 0"),
+        (["-o", "OUT/jobs.csv", "--sample", "1", "--seed", "-1"],
+         "--seed must be a whole number from 0 to 2**64-1, not -1"),
+        (["-o", "OUT/jobs.csv", "--since", "20/11/2026"],
+         "--since '20/11/2026' is not a date (YYYY-MM-DD)"),
+        (["-o", "OUT/jobs.csv", "--active-on", "tomorrow"],
+         "--active-on 'tomorrow' is not a date (YYYY-MM-DD)"),
+        (["-o", "OUT/jobs.csv", "--since", "2026-11-21", "--until", "2026-11-20"],
+         "--since 2026-11-21 is after --until 2026-11-20"),
+        (["--verify", "OUT/jobs.csv", "-o", "OUT/jobs.csv"],
+         "--verify takes no other options (got --output)"),
     ],
 )
 def test_bad_options_are_usage_errors(
@@ -216,62 +368,46 @@ def test_database_password_is_never_printed(tmp_path: Path) -> None:
     assert "s3cret" not in result.stderr + result.stdout
 
 
-class FailingExporter(JobCsvItemExporter):
-    """Fails on the second row, as a full disk or a lost connection would."""
+def test_output_that_is_a_folder_is_an_error(filled_sqlite: str, tmp_path: Path) -> None:
+    result = export(filled_sqlite, "--format", "csv", "-o", str(tmp_path))
 
-    rows = 0
-
-    def export_item(self, item: Any) -> None:
-        FailingExporter.rows += 1
-        if FailingExporter.rows == 2:
-            raise OSError("disk full")
-        super().export_item(item)
-
-
-def test_export_failing_midway_leaves_no_partial_file(filled_sqlite: str, tmp_path: Path) -> None:
-    FailingExporter.rows = 0
-    path = tmp_path / "jobs.csv"
-    path.write_text("old export")
-    engine = make_engine(filled_sqlite)
-    exporter_cls: type[BaseItemExporter] = FailingExporter
-
-    with pytest.raises(OSError, match="disk full"):
-        export_jobs(engine, exporter_cls, path, ExportQuery())
-    engine.dispose()
-
-    assert FailingExporter.rows == 2
-    assert path.read_text() == "old export"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["jobs.csv", "jobs.db"]
-
-
-def test_export_jobs_streams_in_batches_larger_than_yield_per(
-    sqlite_url: str, tmp_path: Path
-) -> None:
-    many = [job("greenhouse:bulk", f"{i:05d}") for i in range(2500)]
-    fill(sqlite_url, many)
-    engine = make_engine(sqlite_url)
-
-    count = export_jobs(engine, JobCsvItemExporter, tmp_path / "bulk.csv", ExportQuery())
-    engine.dispose()
-
-    assert count == 2500
-    assert read_csv(tmp_path / "bulk.csv") == [as_csv(j) for j in many]
+    assert result.returncode == 1
+    assert f"export failed: {tmp_path} is a folder; -o names the file to write" in result.stderr
 
 
 @pytest.mark.services
 def test_postgres_export_returns_utc_datetimes(postgres_url: str, tmp_path: Path) -> None:
     plus_two = timezone(timedelta(hours=2))
-    jobs = [
-        {**JOBS[0], "first_seen": datetime(2026, 11, 20, 1, 30, tzinfo=plus_two)},
-        *JOBS[1:],
-    ]
+    jobs = [{**JOBS[0], "first_seen": datetime(2026, 11, 20, 1, 30, tzinfo=plus_two)}, *JOBS[1:]]
     fill(postgres_url, jobs)
     path = tmp_path / "pg.jsonl"
 
     result = export(postgres_url, "--format", "jsonl", "-o", str(path), "--source", "lever:zeta")
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout == f"exported 2 jobs to {path} (jsonl)\n"
-    zeta_10, zeta_2 = jobs[2], jobs[0]
-    assert read_jsonl(path) == [as_json(zeta_10), as_json(zeta_2)]
+    assert read_jsonl(path) == [as_json(j) for j in ordered(jobs, ORDER[2:])]
     assert read_jsonl(path)[1]["first_seen"] == "2026-11-19T23:30:00+00:00"
+
+
+@pytest.mark.services
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "parquet", "jobposting", "corpus"])
+def test_every_format_gives_the_same_bytes_from_postgresql_and_sqlite(
+    sqlite_url: str, postgres_url: str, tmp_path: Path, fmt: str
+) -> None:
+    # Byte order decides the order on both: "B" < "a" < "é" whatever the cluster's locale.
+    jobs = [*JOBS, job("greenhouse:acme", "B"), job("greenhouse:acme", "é")]
+    fill(sqlite_url, jobs)
+    fill(postgres_url, list(reversed(jobs)))
+    outputs = []
+    for url, name in ((sqlite_url, "lite"), (postgres_url, "pg")):
+        path = tmp_path / name / "out"
+        result = export(url, "--format", fmt, "-o", str(path))
+        assert result.returncode == 0, result.stderr
+        outputs.append({p.relative_to(path.parent).as_posix(): p.read_bytes()
+                        for p in sorted(path.parent.rglob("*")) if p.is_file()
+                        and not p.name.endswith(".manifest.json")})
+
+    assert outputs[0] == outputs[1]
+    if fmt == "jsonl":
+        assert [o["webindex"] for o in map(json.loads, outputs[0]["out"].splitlines())][:4] == [
+            "B", "a", "b", "é"]

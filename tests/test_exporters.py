@@ -1,4 +1,4 @@
-"""Job exporters: CSV/JSONL round trips, value serialisation, FEEDS, atomic output."""
+"""Job exporters: FEEDS exporters, value conventions, and `scrapy export`'s column writers."""
 
 from __future__ import annotations
 
@@ -10,20 +10,29 @@ import textwrap
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
+from scrapy.http import HtmlResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from jobcrawl.db.engine import make_engine
 from jobcrawl.db.models import Base, Job
+from jobcrawl.export.columns import finite_floats, iso_dates, iso_datetimes, neutralise_formulas
+from jobcrawl.export.jobposting import job_posting
+from jobcrawl.export.writers import CsvWriter, JsonLinesWriter, ParquetWriter
 from jobcrawl.exporters import (
     EXPORT_FIELDS,
     JobCsvItemExporter,
     JobJsonLinesItemExporter,
+    as_utc,
     atomic_output,
     export_value,
     row_to_dict,
 )
+from jobcrawl.extract.jobposting import to_item
+from jobcrawl.extract.jsonld import extract_postings
+from jobcrawl.extract.normalize import normalize_item
 from jobcrawl.items import JOB_FIELDS, JobItem
 from tests.conftest import run_scrapy
 
@@ -266,3 +275,169 @@ def test_atomic_output_failure_keeps_old_file_and_removes_partial(
     assert path.read_bytes() == b"old export"
     assert [p.name for p in tmp_path.iterdir()] == ["jobs.csv"]
 
+
+
+# --- scrapy export's column-wise hot path: the same values as export_value / csv / json ---
+
+ODD_TEXTS = ['plain', 'a "quoted" word', "comma, inside", "new\nline", "cr\ronly", "crlf\r\n",
+             "", " leading space", "tab\tinside", "ünïcødé €", "=1+1", "-3", "+44 20", "@SUM(A1)",
+             "\tTab first", "\rCR first", "'already", None]
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["2026-11-20 06:30:15.000000", "2026-11-20 06:30:15.123456", "2026-11-20 06:30:15",
+     "2026-11-20T06:30:15+02:00", datetime(2026, 11, 20, 6, 30, 15, tzinfo=UTC),
+     datetime(2026, 11, 20, 6, 30, 15, 5),
+     datetime(2035, 11, 6, tzinfo=timezone(timedelta(hours=1))), None],
+)
+def test_iso_datetimes_match_export_value(value: object) -> None:
+    as_datetime = datetime.fromisoformat(value) if isinstance(value, str) else value
+
+    assert iso_datetimes([value]) == [export_value(as_datetime if as_datetime is None
+                                                   else as_utc(as_datetime))]
+
+
+def test_iso_dates_and_finite_floats_match_export_value() -> None:
+    assert iso_dates(["2026-11-20", date(2026, 1, 2), None]) == ["2026-11-20", "2026-01-02", None]
+    floats = [1.5, 30000.0, float("nan"), float("inf"), float("-inf"), -0.0, None]
+    assert finite_floats(floats) == [export_value(v) for v in floats]
+
+
+def test_csv_writer_is_byte_for_byte_the_csv_module() -> None:
+    fields = ("title", "salary_min", "seen_count", "date_posted", "company")
+    rows = [(text, 1.5 if i % 2 else None, i, "2026-11-20" if i % 3 else None,
+             ODD_TEXTS[-1 - i]) for i, text in enumerate(ODD_TEXTS)]
+    out = io.BytesIO()
+
+    writer = CsvWriter(out, fields)
+    writer.write(list(zip(*rows, strict=True)))
+
+    expected = io.StringIO(newline="")
+    csv.writer(expected).writerows([fields, *rows])
+    assert out.getvalue() == expected.getvalue().encode()
+
+
+def test_csv_writer_quotes_a_lone_empty_cell_like_the_csv_module() -> None:
+    out = io.BytesIO()
+
+    CsvWriter(out, ("company",)).write([["", None, "x"]])
+
+    expected = io.StringIO(newline="")
+    csv.writer(expected).writerows([["company"], [""], [None], ["x"]])
+    assert out.getvalue() == expected.getvalue().encode()
+
+
+def test_excel_csv_neutralises_formula_cells_but_not_numbers() -> None:
+    out = io.BytesIO()
+
+    CsvWriter(out, ("title", "salary_min"), excel=True).write(
+        [ODD_TEXTS, [-5.0] * len(ODD_TEXTS)])
+
+    data = out.getvalue()
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    neutralised = {"=1+1", "-3", "+44 20", "@SUM(A1)", "\tTab first", "\rCR first"}
+    assert rows[1:] == [["'" + t if t in neutralised else ("" if t is None else t), "-5.0"]
+                        for t in ODD_TEXTS]
+    assert neutralise_formulas(["=x", "x=", "'=x"]) == ["'=x", "x=", "'=x"]
+
+
+def test_jsonl_writer_equals_json_of_export_values() -> None:
+    fields = ("title", "salary_min", "seen_count", "first_seen", "closing_date")
+    rows = [(text, float("nan") if i == 3 else i / 4, i, "2026-11-20 06:30:15.000000",
+             "2026-12-01" if i % 2 else None) for i, text in enumerate(ODD_TEXTS)]
+    out = io.BytesIO()
+
+    JsonLinesWriter(out, fields).write(list(zip(*rows, strict=True)))
+
+    lines = out.getvalue().decode("utf-8").split("\n")
+    assert lines[-1] == ""
+    assert [json.loads(line) for line in lines[:-1]] == [
+        {"title": text, "salary_min": None if i == 3 else i / 4, "seen_count": i,
+         "first_seen": "2026-11-20T06:30:15+00:00",
+         "closing_date": "2026-12-01" if i % 2 else None}
+        for i, text in enumerate(ODD_TEXTS)]
+    assert "ünïcødé €".encode() in out.getvalue()
+
+
+def test_parquet_writer_writes_row_groups_of_the_set_size(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("jobcrawl.export.writers.ROW_GROUP_ROWS", 4)
+    path = tmp_path / "t.parquet"
+
+    with path.open("wb") as out:
+        writer = ParquetWriter(out, ("webindex", "date_posted", "last_seen", "salary_max"))
+        for start in range(0, 10, 3):
+            ids = [str(i) for i in range(start, min(start + 3, 10))]
+            writer.write([ids, ["2026-11-20"] * len(ids),
+                          [datetime(2026, 11, 20, 6, 30, tzinfo=UTC)] * len(ids),
+                          [None] * len(ids)])
+        writer.close()
+
+    parquet = pq.ParquetFile(path)
+    assert [parquet.metadata.row_group(i).num_rows for i in range(parquet.num_row_groups)] == [
+        6, 4]  # a group is written once 4 rows are buffered; the rest at the end
+    assert parquet.read().to_pylist()[9] == {
+        "webindex": "9", "date_posted": date(2026, 11, 20),
+        "last_seen": datetime(2026, 11, 20, 6, 30, tzinfo=UTC), "salary_max": None}
+
+
+FULL_JOB = {
+    "webindex": "72119477", "source": "jobposting:careers.example.com",
+    "url": "https://careers.example.com/jobs/72119477", "title": "IT Project Manager",
+    "description": "Our team.\n\nClosing Date: 10th February 2013", "company": "Acme & Söhne",
+    "location": "Zürich / Remote", "category": "IT Jobs", "contract_type": "contract",
+    "contract_time": "full_time", "salary_min": 450.0, "salary_max": 550.0,
+    "salary_currency": "CHF", "salary_period": "day", "date_posted": "2013-01-28",
+    "closing_date": "2013-02-10",
+}
+
+
+def test_job_posting_of_a_full_job() -> None:
+    assert job_posting(FULL_JOB) == {
+        "@context": "https://schema.org", "@type": "JobPosting",
+        "title": "IT Project Manager",
+        "description": "Our team.\n\nClosing Date: 10th February 2013",
+        "identifier": {"@type": "PropertyValue", "name": "jobposting:careers.example.com",
+                       "value": "72119477"},
+        "hiringOrganization": {"@type": "Organization", "name": "Acme & Söhne"},
+        "jobLocation": [
+            {"@type": "Place", "address": {"@type": "PostalAddress", "addressLocality": "Zürich"}},
+            {"@type": "Place", "address": {"@type": "PostalAddress", "addressLocality": "Remote"}},
+        ],
+        "occupationalCategory": "IT Jobs", "datePosted": "2013-01-28", "validThrough": "2013-02-10",
+        "baseSalary": {"@type": "MonetaryAmount", "currency": "CHF",
+                       "value": {"@type": "QuantitativeValue", "minValue": 450.0,
+                                 "maxValue": 550.0, "unitText": "DAY"}},
+        "employmentType": ["FULL_TIME", "CONTRACTOR"],
+        "url": "https://careers.example.com/jobs/72119477",
+    }
+
+
+def test_job_posting_leaves_unknown_values_out() -> None:
+    bare = {**dict.fromkeys(FULL_JOB), "webindex": "1", "source": "reed", "url": "https://r/1",
+            "title": "T", "description": "D", "salary_max": 30000.0}
+
+    assert job_posting(bare) == {
+        "@context": "https://schema.org", "@type": "JobPosting", "title": "T", "description": "D",
+        "identifier": {"@type": "PropertyValue", "name": "reed", "value": "1"},
+        "baseSalary": {"@type": "MonetaryAmount",
+                       "value": {"@type": "QuantitativeValue", "maxValue": 30000.0}},
+        "url": "https://r/1",
+    }
+
+
+def test_job_posting_reads_back_through_jobcrawls_own_extractor() -> None:
+    posting = job_posting(FULL_JOB)
+    page = (f'<html><script type="application/ld+json">{json.dumps(posting)}</script></html>')
+    response = HtmlResponse(url=FULL_JOB["url"], body=page.encode(), encoding="utf-8")
+
+    [found] = extract_postings(response).postings
+    item = to_item(found, response, source=FULL_JOB["source"], scraped_at=datetime.now(UTC))
+    normalize_item(item)
+
+    read_back = {name: getattr(item, name) for name in FULL_JOB if name != "source"}
+    assert read_back == {**{k: v for k, v in FULL_JOB.items() if k != "source"},
+                         "date_posted": date(2013, 1, 28), "closing_date": date(2013, 2, 10)}

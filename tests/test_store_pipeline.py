@@ -18,7 +18,7 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
 from jobcrawl.db.engine import make_engine
-from jobcrawl.db.migrate import database_revision, upgrade
+from jobcrawl.db.migrate import SCHEMA_HEAD, database_revision, upgrade
 from jobcrawl.db.models import Base, Job
 from jobcrawl.items import JobItem
 from jobcrawl.pipelines.store import StoreConfig, StorePipeline
@@ -192,7 +192,7 @@ def test_fresh_sqlite_path_gets_its_schema(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'data' / 'jobs.db'}"
     _, pipeline = make_pipeline(url)
     asyncio.run(feed(pipeline, [ad("1")]))
-    assert (database_revision(url), list(stored(url))) == ("0001", ["1"])
+    assert (database_revision(url), list(stored(url))) == (SCHEMA_HEAD, ["1"])
 
 
 def test_postgres_behind_head_fails_at_start_up(postgres_url: str) -> None:
@@ -201,7 +201,7 @@ def test_postgres_behind_head_fails_at_start_up(postgres_url: str) -> None:
     redacted = make_url(postgres_url).render_as_string(hide_password=True)
     assert str(raised.value) == (
         f"JOBCRAWL_DATABASE_URL={redacted}: {redacted} is at revision none (empty database) "
-        "but jobcrawl needs 0001: run `scrapy db upgrade`"
+        f"but jobcrawl needs {SCHEMA_HEAD}: run `scrapy db upgrade`"
     )
 
 

@@ -9,6 +9,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
 from jobcrawl.failures import failures
+from jobcrawl.runs import remember_arguments
 
 if TYPE_CHECKING:
     import argparse
@@ -33,6 +34,8 @@ class Command(ScrapyCrawlCommand):
             raise UsageError("give exactly one spider name, e.g. `scrapy crawl jobposting`")
         assert self.crawler_process
         crawler = self._create_crawler(args[0])
+        # For the run record (crawl_runs.arguments, secrets masked).
+        remember_arguments(crawler, opts.spargs)
         self.crawler_process.crawl(crawler, **opts.spargs)
         self.crawler_process.start()
         if self.crawler_process.bootstrap_failed:

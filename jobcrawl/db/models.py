@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
     Date,
     DateTime,
     Float,
@@ -15,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING_CONVENTION = {
@@ -24,6 +29,13 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+# JSON documents: JSONB on PostgreSQL (comparable, indexable), JSON text on SQLite.
+# Python None is stored as SQL NULL, not as the JSON literal null.
+JsonDocument = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
+
+RUN_STATUSES = ("running", "ok", "failed", "unhealthy")
 
 
 class Base(DeclarativeBase):
@@ -71,3 +83,49 @@ class Job(Base):
     seen_count: Mapped[int] = mapped_column(Integer, default=1)
     content_hash: Mapped[str] = mapped_column(String(64))
     last_run: Mapped[str | None] = mapped_column(String(64))
+
+
+class CrawlRun(Base):
+    """One crawl: inserted `running` when the spider opens, completed when it closes.
+
+    id is the run id that the store pipeline writes to jobs.last_run. source is
+    the spider's own source name (API spiders: `greenhouse:acme`), else the
+    source of the items it stored (`jobposting:host`; several joined by commas);
+    sources counts the stored items per source. status: running, then ok,
+    failed (a component marked the crawl failed, or it ended early) or
+    unhealthy (a health monitor failed). The figure columns are copied out of
+    the final Scrapy stats (all of them in stats) so that reports need no JSON.
+    """
+
+    __tablename__ = "crawl_runs"
+    __table_args__ = (
+        CheckConstraint(f"status IN {RUN_STATUSES!r}", name="status"),
+        Index("ix_crawl_runs_started_at", "started_at"),
+        Index("ix_crawl_runs_spider_source_started_at", "spider", "source", "started_at"),
+        Index("ix_crawl_runs_source_started_at", "source", "started_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    spider: Mapped[str] = mapped_column(String(255))
+    source: Mapped[str | None] = mapped_column(String(255))
+    sources: Mapped[dict[str, int] | None] = mapped_column(JsonDocument)
+    arguments: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument)
+    settings: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument)
+    hostname: Mapped[str | None] = mapped_column(String(255))
+    pid: Mapped[int | None] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finish_reason: Mapped[str | None] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(16))
+    items_new: Mapped[int] = mapped_column(Integer, default=0)
+    items_updated: Mapped[int] = mapped_column(Integer, default=0)
+    items_unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    items_dropped: Mapped[int] = mapped_column(Integer, default=0)
+    dropped: Mapped[dict[str, int] | None] = mapped_column(JsonDocument)
+    requests: Mapped[int] = mapped_column(Integer, default=0)
+    responses: Mapped[dict[str, int] | None] = mapped_column(JsonDocument)
+    errors: Mapped[int] = mapped_column(Integer, default=0)
+    peak_memory: Mapped[int | None] = mapped_column(BigInteger)
+    failures: Mapped[dict[str, str] | None] = mapped_column(JsonDocument)
+    monitors: Mapped[list[dict[str, Any]] | None] = mapped_column(JsonDocument)
+    stats: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument)

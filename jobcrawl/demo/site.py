@@ -8,7 +8,10 @@ robots.txt and sitemaps carry the absolute origin the client used):
 - ``/jobs/<ad_id>`` ad pages; ``/featured/<ad_id>`` the same page again (see below);
 - ``/private/jobs/<ad_id>`` ads that robots.txt disallows;
 - ``/robots.txt``, ``/sitemap.xml`` (an index), ``/sitemaps/jobs-<k>.xml``;
-- ``/about`` (no JobPosting); anything else is 404.
+- ``/about`` (no JobPosting);
+- ``/html/...`` and ``/js/...``: the same ads without structured data, as plain HTML and
+  as a listing built by JavaScript (see ``sections.py``; not linked, not in sitemaps);
+- anything else is 404.
 
 Featured duplicates: every ``featured_every``-th ad is listed twice, under
 ``/jobs/<id>`` and ``/featured/<id>``, with identical content and a canonical link
@@ -30,6 +33,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from jobcrawl.demo.ads import CLOSING_MODES, IDENTIFIER_SHAPES, MARKUPS, generate_ads, long_date
 from jobcrawl.demo.markup import ad_page, page
+from jobcrawl.demo.sections import Sections
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -71,6 +75,7 @@ class Board:
             raise ValueError("ad ids must be unique")
         self._featured_ids = {ad.ad_id for ad in self.featured}
         self._private_ids = {ad.ad_id for ad in self.private}
+        self.sections = Sections(self.ads, per_page)
         self._cached = lru_cache(maxsize=cache_size)(self._render)
 
     @classmethod
@@ -138,6 +143,10 @@ class Board:
             "by_category": dict(sorted(Counter(ad.category for ad in postings).items())),
         }
 
+    def expected_sections(self) -> dict[str, int]:
+        """What complete crawls of ``/html/jobs`` and ``/js/jobs`` yield (every listed ad)."""
+        return self.sections.expected()
+
     # --- routing -------------------------------------------------------------
 
     def _render(self, target: str, origin: str) -> Response:
@@ -155,6 +164,10 @@ class Board:
             return self._ad(match.group(1), match.group(2), origin)
         elif match := _SITEMAP_PATH.fullmatch(path):
             return self._sitemap(int(match.group(1)), origin)
+        elif path.startswith(("/html/", "/js/")):
+            found = self.sections.render(path, parts.query, origin)
+            if found is not None:
+                return found
         return _not_found()
 
     def _ad(self, section: str, ad_id: str, origin: str) -> Response:

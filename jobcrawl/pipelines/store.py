@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Self
 
@@ -18,6 +17,7 @@ from jobcrawl.db.engine import make_engine, redact_url
 from jobcrawl.db.migrate import ensure_schema
 from jobcrawl.db.upsert import UpsertResult, prepared_row, upsert_rows
 from jobcrawl.failures import mark_failed
+from jobcrawl.runs import run_id
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -92,7 +92,8 @@ class StorePipeline:
         self.crawler = crawler
         self.config = config
         self.engine = engine
-        self.run_id = uuid.uuid4().hex
+        # The crawl's one run id, shared with the run record (crawl_runs.id).
+        self.run_id = run_id(crawler)
         self._buffer: list[dict[str, Any]] = []
         # FIFO: batches reach the database one at a time, in the order they filled.
         self._write_lock = DeferredLock()

@@ -1,0 +1,51 @@
+"""Reads and writes of the crawl_runs table: the run record, its history and listings."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import insert, select, update
+
+from jobcrawl.db.models import CrawlRun
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from sqlalchemy import Connection
+
+RUN_COLUMNS: tuple[str, ...] = tuple(column.name for column in CrawlRun.__table__.columns)
+
+
+def save_run(connection: Connection, values: Mapping[str, Any]) -> None:
+    """Update the run with values["id"], or insert it when it is not there yet."""
+    run_id = values["id"]
+    changes = {name: value for name, value in values.items() if name != "id"}
+    updated = connection.execute(update(CrawlRun).where(CrawlRun.id == run_id).values(changes))
+    if updated.rowcount == 0:
+        connection.execute(insert(CrawlRun).values(dict(values)))
+
+
+def previous_items_stored(connection: Connection, spider: str, source: str,
+                          limit: int) -> list[int]:
+    """Items stored (new + updated + unchanged) by the last `limit` ok runs, newest first."""
+    stored = CrawlRun.items_new + CrawlRun.items_updated + CrawlRun.items_unchanged
+    query = (
+        select(stored)
+        .where(CrawlRun.spider == spider, CrawlRun.source == source, CrawlRun.status == "ok")
+        .order_by(CrawlRun.started_at.desc())
+        .limit(limit)
+    )
+    return [int(value) for value in connection.scalars(query)]
+
+
+def recent_runs(connection: Connection, *, last: int, spider: str | None = None,
+                source: str | None = None, status: str | None = None) -> list[dict[str, Any]]:
+    """The `last` newest runs (every column), newest first, optionally filtered."""
+    query = select(CrawlRun.__table__).order_by(CrawlRun.started_at.desc(), CrawlRun.id)
+    if spider is not None:
+        query = query.where(CrawlRun.spider == spider)
+    if source is not None:
+        query = query.where(CrawlRun.source == source)
+    if status is not None:
+        query = query.where(CrawlRun.status == status)
+    return [dict(row._mapping) for row in connection.execute(query.limit(last))]

@@ -1,0 +1,1 @@
+"""Download handlers: response bodies that go to disk instead of memory."""

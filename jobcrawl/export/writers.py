@@ -1,0 +1,240 @@
+"""One writer per export format; each takes chunks of columns and returns the rows it wrote.
+
+A chunk is a list of columns (one sequence of stored values per field, in the
+writer's field order), as database.stream_chunks rows are transposed by run.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+import orjson
+
+from jobcrawl.corpus import corpus_file_name, render_record, safe_path_part
+from jobcrawl.export.columns import FIELD_KINDS, csv_cells, export_values
+from jobcrawl.export.jobposting import JOBPOSTING_FIELDS, job_posting
+from jobcrawl.export.manifest import hash_bytes
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+    from pathlib import Path
+
+    from jobcrawl.export.manifest import FileEntry
+
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
+class BinarySink(Protocol):
+    """Where a file writer writes: an open binary file, or output.HashingWriter around one."""
+
+    def write(self, data: bytes, /) -> int: ...
+
+
+# Rows per Parquet row group: big enough for fast column scans, small enough that
+# one group (~30 MB of ads, buffered until written) keeps the export well under 300 MB.
+ROW_GROUP_ROWS = 25_000
+CORPUS_FIELDS: tuple[str, ...] = (
+    "category", "title", "webindex", "company", "description", "source",
+)
+
+
+class CsvWriter:
+    """RFC 4180 CSV: a header row, CRLF line ends, UTF-8, None as an empty cell.
+
+    Byte for byte what Python's csv.writer writes. With `excel`, a UTF-8 BOM
+    (so Excel reads UTF-8) and a leading apostrophe on text cells a
+    spreadsheet would run as formulas.
+    """
+
+    def __init__(self, out: BinarySink, fields: Sequence[str], *, excel: bool = False) -> None:
+        self._out = out
+        self._kinds = [FIELD_KINDS[name] for name in fields]
+        self._excel = excel
+        if excel:
+            out.write(UTF8_BOM)
+        out.write((",".join(fields) + "\r\n").encode())
+
+    def write(self, columns: Sequence[Sequence[Any]]) -> int:
+        values = export_values(columns, self._kinds)
+        cells = [csv_cells(column, kind, excel=self._excel)
+                 for column, kind in zip(values, self._kinds, strict=True)]
+        if len(cells) == 1:
+            # csv.writer quotes a lone empty cell, or the row would be a blank line.
+            cells[0] = ['""' if cell == "" else cell for cell in cells[0]]
+        # Encoded line by line: one non-Latin-1 character would make a whole
+        # chunk's text UCS-2, which encodes to UTF-8 twice as slowly.
+        lines = [(",".join(row) + "\r\n").encode() for row in zip(*cells, strict=True)]
+        self._out.write(b"".join(lines))
+        return len(columns[0])
+
+    def close(self) -> None:
+        pass
+
+
+class JsonLinesWriter:
+    """One JSON object per line (compact, UTF-8): every field key in order, ISO dates, null."""
+
+    def __init__(self, out: BinarySink, fields: Sequence[str]) -> None:
+        self._out = out
+        self._fields = tuple(fields)
+        self._kinds = [FIELD_KINDS[name] for name in fields]
+
+    def write(self, columns: Sequence[Sequence[Any]]) -> int:
+        fields, dumps = self._fields, orjson.dumps
+        values = export_values(columns, self._kinds)
+        lines = [dumps(dict(zip(fields, row, strict=True))) for row in zip(*values, strict=True)]
+        self._out.write(b"\n".join(lines) + b"\n")
+        return len(lines)
+
+    def close(self) -> None:
+        pass
+
+
+class JobPostingWriter:
+    """One schema.org JobPosting JSON-LD object per line (see jobposting.py)."""
+
+    fields = JOBPOSTING_FIELDS
+
+    def __init__(self, out: BinarySink) -> None:
+        self._out = out
+        self._kinds = [FIELD_KINDS[name] for name in JOBPOSTING_FIELDS]
+
+    def write(self, columns: Sequence[Sequence[Any]]) -> int:
+        values = export_values(columns, self._kinds)
+        lines = [orjson.dumps(job_posting(dict(zip(JOBPOSTING_FIELDS, row, strict=True))))
+                 for row in zip(*values, strict=True)]
+        self._out.write(b"\n".join(lines) + b"\n")
+        return len(lines)
+
+    def close(self) -> None:
+        pass
+
+
+class ParquetWriter:
+    """Typed Parquet (zstd): text as string, numbers as float64/int64, dates as date32,
+    datetimes as UTC timestamps in microseconds; a row group per ~ROW_GROUP_ROWS rows."""
+
+    def __init__(self, out: BinarySink, fields: Sequence[str]) -> None:
+        import pyarrow as pa  # imported only when a Parquet export runs: it is big
+        import pyarrow.parquet as pq
+
+        self._pa = pa
+        arrow_types = {"text": pa.string(), "float": pa.float64(), "int": pa.int64(),
+                       "date": pa.date32(), "datetime": pa.timestamp("us", tz="UTC")}
+        self._kinds = [FIELD_KINDS[name] for name in fields]
+        self._types = [arrow_types[kind] for kind in self._kinds]
+        self._schema = pa.schema(list(zip(fields, self._types, strict=True)))
+        self._writer = pq.ParquetWriter(out, self._schema, compression="zstd")
+        self._batches: list[Any] = []
+        self._buffered = 0
+
+    def write(self, columns: Sequence[Sequence[Any]]) -> int:
+        pa = self._pa
+        arrays = []
+        for column, kind, arrow_type in zip(export_values(columns, self._kinds), self._kinds,
+                                             self._types, strict=True):
+            if kind in ("date", "datetime"):  # ISO texts: Arrow parses them in C
+                arrays.append(pa.array(column, pa.string()).cast(arrow_type))
+            else:
+                arrays.append(pa.array(column, arrow_type))
+        batch = pa.RecordBatch.from_arrays(arrays, schema=self._schema)
+        self._batches.append(batch)
+        self._buffered += batch.num_rows
+        if self._buffered >= ROW_GROUP_ROWS:
+            self._flush()
+        return batch.num_rows
+
+    def _flush(self) -> None:
+        """Write the buffered chunks as one row group (ROW_GROUP_ROWS, rounded up to a chunk)."""
+        if self._batches:
+            table = self._pa.Table.from_batches(self._batches, schema=self._schema)
+            self._writer.write_table(table, row_group_size=table.num_rows)
+        self._batches, self._buffered = [], 0
+
+    def close(self) -> None:
+        self._flush()
+        self._writer.close()
+
+
+@dataclass
+class Skipped:
+    """A row a writer could not write, and why."""
+
+    source: str
+    webindex: str
+    reason: str
+
+
+class CorpusWriter:
+    """The text corpus: `<folder>/<category>/Job_00001.txt`, numbered per category in row order.
+
+    Categories become folder names only through corpus.safe_path_part (no
+    separators, "..", control characters or device names); ads without one go
+    to "Uncategorised". Files are created exclusively, never overwritten.
+    A row that cannot be written as a record (a line break in its title, no
+    webindex) is reported to `on_skip` and left out.
+    """
+
+    fields = CORPUS_FIELDS
+
+    def __init__(self, folder: Path, name: str, on_file: Callable[[FileEntry], None],
+                 on_skip: Callable[[Skipped], None]) -> None:
+        self._folder = folder
+        self._name = name  # the output's final name: manifest paths start with it
+        self._on_file = on_file
+        self._on_skip = on_skip
+        self._counts: dict[str, int] = {}
+        self._folders: dict[str | None, str] = {}
+
+    def write(self, columns: Sequence[Sequence[Any]]) -> int:
+        written = 0
+        for category, title, webindex, company, description, source in zip(*columns, strict=True):
+            try:
+                data = render_record(title, webindex, company, description).encode("utf-8")
+            except ValueError as exc:
+                self._on_skip(Skipped(source, webindex, str(exc)))
+                continue
+            folder = self._category_folder(category)
+            number = self._counts[folder] = self._counts[folder] + 1
+            relative = f"{folder}/{corpus_file_name(number)}"
+            with (self._folder / relative).open("xb") as out:
+                out.write(data)
+            self._on_file(hash_bytes(data, f"{self._name}/{relative}"))
+            written += 1
+        return written
+
+    def _category_folder(self, category: str | None) -> str:
+        folder = self._folders.get(category)
+        if folder is None:
+            folder = self._folders[category] = safe_path_part(category)
+            if folder not in self._counts:
+                (self._folder / folder).mkdir()
+                self._counts[folder] = 0
+        return folder
+
+    def close(self) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    """A `--format` value: what it writes and which options apply to it."""
+
+    name: str
+    summary: str
+    suffix: str | None = None  # an -o extension that implies this format
+    folder: bool = False  # writes a folder of files rather than one file
+    fixed_fields: tuple[str, ...] | None = None  # None: --fields picks the columns
+
+
+FORMATS: dict[str, ExportFormat] = {fmt.name: fmt for fmt in (
+    ExportFormat("csv", "RFC 4180 CSV, header row, UTF-8", ".csv"),
+    ExportFormat("jsonl", "one JSON object per line", ".jsonl"),
+    ExportFormat("parquet", "typed columns, in row groups", ".parquet"),
+    ExportFormat("jobposting", "one schema.org JobPosting JSON-LD object per line",
+                 fixed_fields=JOBPOSTING_FIELDS),
+    ExportFormat("corpus", "text corpus: a folder per category, a Job_00001.txt per ad",
+                 folder=True, fixed_fields=CORPUS_FIELDS),
+)}
+"""`scrapy export --format` name -> ExportFormat."""

@@ -1,0 +1,198 @@
+"""Run record: every crawl is a crawl_runs row, `running` from the start, completed at the end."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Self
+
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+from jobcrawl.db.engine import make_engine, redact_url
+from jobcrawl.db.migrate import ensure_schema
+from jobcrawl.db.runs import save_run
+from jobcrawl.failures import mark_failed
+from jobcrawl.runs import (
+    RunFigures,
+    command_line_settings,
+    is_crawl,
+    json_safe,
+    masked,
+    run_source,
+    run_state,
+    track_stored_items,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from scrapy import Spider
+    from scrapy.crawler import Crawler
+    from scrapy.settings import BaseSettings
+    from sqlalchemy import Engine
+
+logger = logging.getLogger(__name__)
+
+STATS_PREFIX = "jobcrawl/runs/"
+# Finish reasons of a crawl that ran to its end, or to a limit the user set.
+# Anything else (shutdown, cancelled, closespider_errorcount, an API spider's
+# CloseSpider on HTTP 401/403/404 ...) means the crawl ended early: failed.
+CLEAN_FINISH = frozenset({"finished", "closespider_itemcount", "closespider_pagecount",
+                          "closespider_timeout"})
+
+
+def run_status(finish_reason: str, failures: Mapping[str, str],
+               monitor_results: list[dict[str, Any]] | None) -> str:
+    """failed (a component failed or the crawl ended early), else unhealthy, else ok."""
+    if finish_reason not in CLEAN_FINISH or any(name != "monitor" for name in failures):
+        return "failed"
+    if "monitor" in failures or any(not result["ok"] for result in monitor_results or ()):
+        return "unhealthy"
+    return "ok"
+
+
+class RunRecord:
+    """Records every crawl in the crawl_runs table of JOBCRAWL_DATABASE_URL.
+
+    The row is inserted with status `running` when the spider opens and
+    completed when it closes, after the pipelines have flushed and the health
+    monitors have run (they are earlier in EXTENSIONS): finish time and reason,
+    status, the figure columns, monitor results and the full stats. Arguments
+    and command-line settings are stored with secrets masked. A SQLite database
+    is created or upgraded like the store pipeline does; PostgreSQL needs
+    `scrapy db upgrade`. A database error while recording is logged and marks
+    the crawl failed (`scrapy crawl` exits 1); it never stops the crawl. The
+    stand-in spider of `scrapy fetch`, `shell` and `view` is not recorded.
+
+    Settings: JOBCRAWL_RUNS_ENABLED (default True), JOBCRAWL_DATABASE_URL.
+    Stats: jobcrawl/runs/run_id, jobcrawl/runs/status (as recorded),
+    jobcrawl/failed/runs (the row could not be written), jobcrawl/failed/finish
+    (the crawl ended early: its finish reason).
+    """
+
+    def __init__(self, crawler: Crawler, database_url: str, engine: Engine) -> None:
+        self.crawler = crawler
+        self.database_url = database_url
+        self.engine = engine
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        if not crawler.settings.getbool("JOBCRAWL_RUNS_ENABLED", True):
+            raise NotConfigured("JOBCRAWL_RUNS_ENABLED is False")
+        url = _database_url(crawler.settings)
+        where = f"JOBCRAWL_DATABASE_URL={redact_url(url)}"
+        try:
+            ensure_schema(url, auto_upgrade=make_url(url).get_backend_name() == "sqlite")
+            engine = make_engine(url)
+        except SQLAlchemyError as exc:
+            raise RuntimeError(f"{where}: cannot use the database: {exc}") from exc
+        except RuntimeError as exc:
+            raise RuntimeError(f"{where}: {exc}") from exc
+        extension = cls(crawler, url, engine)
+        track_stored_items(crawler)
+        # Connected here, in EXTENSIONS order: after the monitors, before StatsFile.
+        crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        return extension
+
+    @property
+    def stats(self) -> Any:
+        return self.crawler.stats
+
+    def spider_opened(self, spider: Spider) -> None:
+        if not is_crawl(spider):
+            return
+        self.stats.set_value(f"{STATS_PREFIX}run_id", run_state(self.crawler).run_id)
+        self.stats.set_value(f"{STATS_PREFIX}status", "running")
+        self._save(self._opening_row(spider), "start")
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        if not is_crawl(spider):
+            self.engine.dispose()
+            return
+        stats = self.stats
+        if reason not in CLEAN_FINISH:
+            mark_failed(stats, "finish", f"the crawl ended early: {reason}")
+        state = run_state(self.crawler)
+        figures = RunFigures.from_stats(stats.get_stats())
+        status = run_status(reason, figures.failures, state.monitor_results)
+        stats.set_value(f"{STATS_PREFIX}status", status)
+        # The whole row again: it completes the one inserted at the start, or
+        # replaces it if that insert failed.
+        row = {
+            **self._opening_row(spider),
+            "source": run_source(spider, state.sources),
+            "sources": dict(sorted(state.sources.items())) or None,
+            "finished_at": stats.get_value("finish_time") or datetime.now(UTC),
+            "finish_reason": reason, "status": status, **_figure_columns(figures),
+            "monitors": state.monitor_results,
+            # Taken after the status stat is set, so the stored stats say it too.
+            "stats": json_safe(stats.get_stats()),
+        }
+        try:
+            if self._save(row, "end"):
+                logger.info(
+                    "run %s recorded: %s, %d new, %d updated, %d unchanged, %d dropped",
+                    state.run_id, status, figures.items_new, figures.items_updated,
+                    figures.items_unchanged, figures.items_dropped,
+                )
+            else:
+                stats.set_value(f"{STATS_PREFIX}status", "failed")
+        finally:
+            self.engine.dispose()
+
+    def _opening_row(self, spider: Spider) -> dict[str, Any]:
+        state = run_state(self.crawler)
+        return {
+            "id": state.run_id, "spider": spider.name, "source": run_source(spider, {}),
+            "sources": None,
+            "arguments": None if state.arguments is None else masked(state.arguments),
+            "settings": command_line_settings(self.crawler.settings),
+            "hostname": socket.gethostname()[:255], "pid": os.getpid(),
+            "started_at": self.stats.get_value("start_time") or datetime.now(UTC),
+            "finished_at": None, "finish_reason": None, "status": "running",
+            **_figure_columns(RunFigures()), "monitors": None, "stats": None,
+        }
+
+    def _save(self, row: dict[str, Any], moment: str) -> bool:
+        """Write the row; a database error is logged and marks the crawl failed."""
+        try:
+            with self.engine.begin() as connection:
+                save_run(connection, row)
+        except SQLAlchemyError as exc:
+            reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+            logger.error("Could not record the %s of run %s in %s: %s", moment, row["id"],
+                         redact_url(self.database_url), reason)
+            mark_failed(self.stats, "runs",
+                        f"the run record could not be written: {type(exc).__name__}")
+            return False
+        return True
+
+
+def _figure_columns(figures: RunFigures) -> dict[str, Any]:
+    return {
+        "items_new": figures.items_new, "items_updated": figures.items_updated,
+        "items_unchanged": figures.items_unchanged, "items_dropped": figures.items_dropped,
+        "dropped": figures.dropped, "requests": figures.requests,
+        "responses": figures.responses, "errors": figures.errors,
+        "peak_memory": figures.peak_memory, "failures": figures.failures,
+    }
+
+
+def _database_url(settings: BaseSettings) -> str:
+    url = settings.get("JOBCRAWL_DATABASE_URL")
+    if not url:
+        raise ValueError("JOBCRAWL_DATABASE_URL is empty: give a sqlite:/// or "
+                         "postgresql+psycopg:// URL")
+    try:
+        make_url(url)
+    except ArgumentError:
+        raise ValueError(
+            f"JOBCRAWL_DATABASE_URL is not a database URL: {redact_url(url)}"
+        ) from None
+    return url

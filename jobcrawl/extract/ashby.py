@@ -1,0 +1,128 @@
+"""One job of the Ashby job posting API (``/posting-api/job-board/{board}``) -> JobItem."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from jobcrawl.extract.dates import parse_date
+from jobcrawl.extract.normalize import employment_terms
+from jobcrawl.extract.salary import Salary, normalize_period, salary_from_jsonld
+from jobcrawl.extract.text import clean_line, html_to_text
+from jobcrawl.items import JobItem
+
+if TYPE_CHECKING:
+    from datetime import date, datetime
+
+# Ashby writes pay intervals as "1 YEAR", "1 HOUR"; "NONE" is a one-off (equity, bonus).
+_ONE_UNIT = re.compile(r"1\s+([A-Za-z]+)")
+
+
+def jobs(page: Any) -> list[dict[str, Any]]:
+    """The job records of a board response (``{"apiVersion": "1", "jobs": [...]}``)."""
+    found = page.get("jobs") if isinstance(page, dict) else None
+    return [job for job in found if isinstance(job, dict)] if isinstance(found, list) else []
+
+
+def is_listed(job: dict[str, Any]) -> bool:
+    """False for a job the company keeps off its public board (``isListed: false``)."""
+    return job.get("isListed") is not False
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        return clean_line(str(value))
+    return None
+
+
+def location(job: dict[str, Any]) -> str | None:
+    """The primary ``location`` and every secondary one, joined " / "."""
+    entries = [job.get("location")]
+    secondary = job.get("secondaryLocations")
+    if isinstance(secondary, list):
+        entries += [entry.get("location") for entry in secondary if isinstance(entry, dict)]
+    places: list[str] = []
+    for entry in entries:
+        place = _text(entry)
+        if place and place not in places:
+            places.append(place)
+    return " / ".join(places) or None
+
+
+def category(job: dict[str, Any]) -> str | None:
+    return _text(job.get("department")) or _text(job.get("team"))
+
+
+def description(job: dict[str, Any]) -> str:
+    html = job.get("descriptionHtml")
+    text = html_to_text(html) if isinstance(html, str) else ""
+    plain = job.get("descriptionPlain")
+    return text or (html_to_text(plain) if isinstance(plain, str) else "")
+
+
+def _period(interval: Any) -> str | None:
+    match = _ONE_UNIT.fullmatch(interval.strip()) if isinstance(interval, str) else None
+    return normalize_period(match.group(1)) if match is not None else None
+
+
+def salary(job: dict[str, Any]) -> Salary:
+    """The "Salary" component of ``compensation.summaryComponents`` (asked for with
+    ``includeCompensation=true``); Ashby's own salary summary is the raw text."""
+    compensation = job.get("compensation")
+    if not isinstance(compensation, dict):
+        return Salary()
+    found = Salary()
+    components = compensation.get("summaryComponents")
+    for component in components if isinstance(components, list) else []:
+        if isinstance(component, dict) and component.get("compensationType") == "Salary":
+            found = salary_from_jsonld(
+                {"currency": component.get("currencyCode"),
+                 "value": {"minValue": component.get("minValue"),
+                           "maxValue": component.get("maxValue"),
+                           "unitText": _period(component.get("interval"))}}
+            )
+            break
+    summary = _text(compensation.get("scrapeableCompensationSalarySummary"))
+    if summary:
+        return Salary(summary, found.min, found.max, found.currency, found.period)
+    return found
+
+
+def date_posted(job: dict[str, Any]) -> date | str | None:
+    raw = _text(job.get("publishedAt"))
+    parsed = parse_date(raw)
+    return parsed if parsed is not None else raw
+
+
+def to_item(
+    job: dict[str, Any], *, source: str, scraped_at: datetime, fallback_url: str = ""
+) -> JobItem:
+    """A JobItem from one Ashby job; never raises on a missing or oddly typed field.
+
+    `fallback_url` stands in when the job has no ``jobUrl``. Ashby gives no closing
+    date and no company name: the normalize pipeline looks for a closing date in the text.
+    """
+    contract_type, contract_time = employment_terms(job.get("employmentType"))
+    pay = salary(job)
+    return JobItem(
+        webindex=_text(job.get("id")) or "",
+        source=source,
+        url=_text(job.get("jobUrl")) or fallback_url,
+        title=_text(job.get("title")) or "",
+        company=None,
+        location=location(job),
+        category=category(job),
+        contract_type=contract_type,
+        contract_time=contract_time,
+        description=description(job),
+        salary_raw=pay.raw,
+        salary_min=pay.min,
+        salary_max=pay.max,
+        salary_currency=pay.currency,
+        salary_period=pay.period,
+        date_posted=date_posted(job),  # type: ignore[arg-type]
+        closing_date=None,
+        closing_date_raw=None,
+        closing_date_source=None,
+        scraped_at=scraped_at,
+    )

@@ -1,0 +1,184 @@
+"""Streaming reader for job feeds (RSS, Atom, Indeed-style XML): one entry element at a time."""
+
+from __future__ import annotations
+
+import gzip
+import re
+from typing import IO, TYPE_CHECKING
+
+from lxml import etree
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+ATOM_NS = "http://www.w3.org/2005/Atom"
+RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RSS1_NS = "http://purl.org/rss/1.0/"
+RSS090_NS = "http://my.netscape.com/rdf/simple/0.9/"
+
+# The root element names the dialect: RSS 2.0 (and RSS 1.0's rdf:RDF), Atom 1.0, and the
+# "Indeed-style" job feed that aggregators take (<source> or <jobs> holding <job>s).
+DIALECTS = {
+    "rss": "rss",
+    f"{{{RDF_NS}}}RDF": "rss",
+    f"{{{ATOM_NS}}}feed": "atom",
+    "source": "jobs",
+    "jobs": "jobs",
+}
+ENTRY_TAGS = {
+    "rss": frozenset({"item", f"{{{RSS1_NS}}}item", f"{{{RSS090_NS}}}item"}),
+    "atom": frozenset({f"{{{ATOM_NS}}}entry"}),
+    "jobs": frozenset({"job"}),
+}
+# Enough recovered-error messages to show what is wrong with a feed, not all of them.
+KEPT_ERRORS = 5
+# Bytes kept from the end of the document: room for "</rss>" after any trailing comment;
+# and from its start, to show what a document that is no XML at all begins with.
+_TAIL_SIZE = 512
+_HEAD_SIZE = 60
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+class FeedError(ValueError):
+    """The document cannot be read as a feed."""
+
+
+class UnknownDialect(FeedError):
+    """The document's root element is not one of DIALECTS."""
+
+    def __init__(self, root: str) -> None:
+        super().__init__(
+            f"root element <{root}> is not an RSS <rss>/<rdf:RDF>, an Atom <feed>, "
+            "or a job feed <source>/<jobs>"
+        )
+        self.root = root
+
+
+def unpacked(stream: IO[bytes]) -> IO[bytes]:
+    """`stream` itself, or a gzip reader over it when it holds a gzip file (feed.xml.gz).
+
+    `stream` must be seekable; closing the gzip reader leaves `stream` open.
+    """
+    magic = stream.read(2)
+    stream.seek(0)
+    return gzip.GzipFile(fileobj=stream, mode="rb") if magic == _GZIP_MAGIC else stream
+
+
+class _Ends:
+    """A read-only stream that remembers the first and the last bytes read through it."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self._stream = stream
+        self.head = b""
+        self.tail = b""
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._stream.read(size)
+        if data:
+            if len(self.head) < _HEAD_SIZE:
+                self.head = (self.head + data)[:_HEAD_SIZE]
+            self.tail = (self.tail + data[-_TAIL_SIZE:])[-_TAIL_SIZE:]
+        return data
+
+
+class FeedReader:
+    """Yields the entries (RSS <item>, Atom <entry>, <job>) of one feed as the parser reaches them.
+
+    Memory stays flat whatever the document's size: an entry is cleared, and dropped from
+    its parent, once the consumer has moved past it. Each entry is held back until the
+    next one starts (or the document ends) so that a document cut short never yields its
+    last, possibly incomplete, entry; `truncated` then says so.
+
+    The parser recovers from the usual damage in hand-made feeds (a bare "&", an HTML
+    entity such as &nbsp; that XML does not define); `error_count` and `errors` report it.
+    Entities declared in a DTD are never expanded and nothing is fetched from the network.
+
+    Raises UnknownDialect at the first element when the root is not a feed, FeedError
+    for a document without any element, and lxml.etree.XMLSyntaxError when libxml2
+    cannot recover at all.
+    """
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self._stream = _Ends(stream)
+        self.dialect: str | None = None
+        self.finished = False
+        self.truncated = False
+        self.error_count = 0
+        self.errors: list[str] = []
+
+    def entries(self) -> Iterator[etree._Element]:
+        parser = etree.iterparse(
+            self._stream, events=("start", "end"), recover=True, huge_tree=True,
+            resolve_entities=False, load_dtd=False, no_network=True,
+            remove_comments=True, remove_pis=True,
+        )
+        root: etree._Element | None = None
+        entry_tags: frozenset[str] = frozenset()
+        depth = 0  # open entry elements: an <item> inside an <item> is part of the outer one
+        pending: etree._Element | None = None
+        for event, element in parser:
+            if root is None:
+                root, self.dialect = element, _dialect(element.tag)
+                entry_tags = ENTRY_TAGS[self.dialect]
+            elif element.tag not in entry_tags:
+                continue
+            elif event == "start":
+                if depth == 0 and pending is not None:
+                    yield pending
+                    _release(pending)
+                    pending = None
+                depth += 1
+            else:
+                depth -= 1
+                if depth == 0:
+                    pending = element
+        if root is None:
+            begins = self._stream.head.decode("utf-8", "replace")
+            raise FeedError(f"no XML element found in a document that begins {begins!r}")
+        self._finish(parser, root)
+        if pending is not None and not self.truncated:
+            yield pending
+            _release(pending)
+
+    def _finish(self, parser: etree.iterparse, root: etree._Element) -> None:
+        errors = [e for e in parser.error_log if e.level >= etree.ErrorLevels.ERROR]
+        self.error_count = len(errors)
+        self.errors = [f"line {e.line}: {e.message}" for e in errors[:KEPT_ERRORS]]
+        # In recovery mode libxml2 closes whatever is open at the end of the data, so
+        # only the document's own last bytes tell whether its root end tag arrived.
+        self.truncated = not _ends_with_end_tag(self._stream.tail, root)
+        self.finished = True
+
+
+def _dialect(tag: object) -> str:
+    dialect = DIALECTS.get(tag) if isinstance(tag, str) else None
+    if dialect is None:
+        raise UnknownDialect(_qualified(tag))
+    return dialect
+
+
+def _qualified(tag: object) -> str:
+    text = str(tag)
+    if text.startswith("{"):
+        namespace, local = text[1:].split("}", 1)
+        return f"{local} xmlns={namespace!r}"
+    return text
+
+
+def _ends_with_end_tag(tail: bytes, root: etree._Element) -> bool:
+    local = etree.QName(root).localname
+    encoding = (root.getroottree().docinfo.encoding or "utf-8").lower()
+    # UTF-16/32 documents are checked in their own encoding; every other one is ASCII-safe.
+    wide = encoding.startswith(("utf-16", "utf-32"))
+    text = tail.decode(encoding if wide else "latin-1", "ignore")
+    pattern = rf"</(?:[^\s<>:/]+:)?{re.escape(local)}\s*>(?:\s|<!--.*?-->|<\?.*?\?>)*\Z"
+    return re.search(pattern, text, re.DOTALL) is not None
+
+
+def _release(entry: etree._Element) -> None:
+    """Free an entry that has been read, and everything before it in its parent."""
+    entry.clear(keep_tail=False)
+    parent = entry.getparent()
+    if parent is not None:
+        while entry.getprevious() is not None:
+            del parent[0]

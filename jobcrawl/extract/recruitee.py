@@ -1,0 +1,120 @@
+"""One Recruitee careers-site offer (``GET {company}.recruitee.com/api/offers``) -> one JobItem."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from jobcrawl.extract.dates import parse_date
+from jobcrawl.extract.ids import webindex_from_identifier
+from jobcrawl.extract.normalize import employment_terms
+from jobcrawl.extract.salary import (
+    Salary,
+    normalize_period,
+    parse_salary_text,
+    salary_from_jsonld,
+)
+from jobcrawl.extract.text import clean_line, html_to_text
+from jobcrawl.items import JobItem
+
+if TYPE_CHECKING:
+    from datetime import date, datetime
+
+
+def offers(payload: Any) -> list[dict[str, Any]]:
+    """The offer objects of an ``/api/offers`` response; [] for any other shape."""
+    found = payload.get("offers") if isinstance(payload, dict) else None
+    return [offer for offer in found if isinstance(offer, dict)] if isinstance(found, list) else []
+
+
+def is_published(offer: dict[str, Any]) -> bool:
+    """False only when the offer says it is not published (drafts, closed, internal)."""
+    status = offer.get("status")
+    return status is None or status == "published"
+
+
+def _line(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return None
+    return clean_line(str(value)) if isinstance(value, str | int | float) else None
+
+
+def offer_url(offer: dict[str, Any], company: str) -> str:
+    """careers_url (the public ad page), else the API URL of this one offer."""
+    public = _line(offer.get("careers_url"))
+    if public:
+        return public
+    key = _line(offer.get("slug")) or _line(offer.get("id")) or ""
+    return f"https://{company}.recruitee.com/api/offers/{key}"
+
+
+def location(offer: dict[str, Any]) -> str | None:
+    """The offer's own location line, else "city, country"; "Remote" for a remote offer."""
+    written = _line(offer.get("location"))
+    if written:
+        return written
+    parts = [part for part in (_line(offer.get("city")), _line(offer.get("country"))) if part]
+    if parts:
+        return ", ".join(dict.fromkeys(parts))
+    return "Remote" if offer.get("remote") is True else None
+
+
+def description(offer: dict[str, Any]) -> str:
+    """The description and the requirements, as plain-text paragraphs."""
+    parts = [html_to_text(offer.get(key)) for key in ("description", "requirements")
+             if isinstance(offer.get(key), str)]
+    return "\n\n".join(part for part in parts if part)
+
+
+def salary(offer: dict[str, Any]) -> Salary:
+    """The ``salary`` object ({min, max, currency, period}; amounts may be strings)."""
+    value = offer.get("salary")
+    if isinstance(value, str):
+        return parse_salary_text(value)
+    if not isinstance(value, dict):
+        return Salary()
+    period = normalize_period(value.get("period"))
+    # The same fields as a schema.org MonetaryAmount: one reader, one readable text.
+    found = salary_from_jsonld({
+        "currency": value.get("currency"),
+        "value": {"minValue": value.get("min"), "maxValue": value.get("max"), "unitText": period},
+    })
+    return found if found.min is not None or found.max is not None else Salary()
+
+
+def date_posted(offer: dict[str, Any]) -> date | str | None:
+    """published_at ("2024-03-05 09:12:44 UTC"), else created_at; unreadable stays a string."""
+    raw = _line(offer.get("published_at")) or _line(offer.get("created_at"))
+    return parse_date(raw) or raw
+
+
+def to_item(offer: dict[str, Any], *, source: str, scraped_at: datetime,
+            company: str) -> JobItem:
+    """A JobItem from one offer; `company` is the careers-site name (for the fallback URL).
+
+    close_at is the structured closing date (resolved by the normalize pipeline).
+    Never raises on a missing or oddly typed field.
+    """
+    contract_type, contract_time = employment_terms(offer.get("employment_type_code"))
+    pay = salary(offer)
+    closing_raw = _line(offer.get("close_at"))
+    return JobItem(
+        webindex=webindex_from_identifier(offer.get("id")) or "",
+        source=source,
+        url=offer_url(offer, company),
+        title=_line(offer.get("title")) or "",
+        company=_line(offer.get("company_name")),
+        location=location(offer),
+        category=_line(offer.get("department")),
+        contract_type=contract_type,
+        contract_time=contract_time,
+        description=description(offer),
+        salary_raw=pay.raw,
+        salary_min=pay.min,
+        salary_max=pay.max,
+        salary_currency=pay.currency,
+        salary_period=pay.period,
+        date_posted=date_posted(offer),  # type: ignore[arg-type]
+        closing_date_raw=closing_raw,
+        closing_date_source="structured" if closing_raw else None,
+        scraped_at=scraped_at,
+    )

@@ -1,0 +1,116 @@
+"""Reed.co.uk Jobseeker API: search results and job details -> JobItems."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from jobcrawl.extract.dates import parse_date
+from jobcrawl.extract.ids import webindex_from_identifier
+from jobcrawl.extract.normalize import employment_terms
+from jobcrawl.extract.salary import Salary, currency_code, normalize_period, to_amount
+from jobcrawl.extract.text import clean_line, html_to_text
+from jobcrawl.items import JobItem
+
+if TYPE_CHECKING:
+    from datetime import date, datetime
+
+SOURCE = "reed"
+API_ROOT = "https://www.reed.co.uk/api/1.0"
+
+
+def search_results(payload: Any) -> tuple[list[dict[str, Any]], int | None]:
+    """(results, totalResults) of a ``/search`` response; ([], None) for any other shape."""
+    if not isinstance(payload, dict):
+        return [], None
+    results = payload.get("results")
+    found = [r for r in results if isinstance(r, dict)] if isinstance(results, list) else []
+    total = payload.get("totalResults")
+    return found, total if isinstance(total, int) and not isinstance(total, bool) else None
+
+
+def job_id(record: dict[str, Any]) -> str | None:
+    return webindex_from_identifier(record.get("jobId"))
+
+
+def detail_url(job: str) -> str:
+    """The API URL of one job's details."""
+    return f"{API_ROOT}/jobs/{job}"
+
+
+def _line(record: dict[str, Any], key: str) -> str | None:
+    value = record.get(key)
+    if isinstance(value, bool):
+        return None
+    return clean_line(str(value)) if isinstance(value, str | int | float) else None
+
+
+def contract_terms(record: dict[str, Any]) -> tuple[str | None, str | None]:
+    """contractType ("Permanent", "Contract", "Temporary") and the fullTime/partTime flags.
+
+    An ad that is both full and part time names no single contract time.
+    """
+    contract_type, _ = employment_terms(record.get("contractType"))
+    full, part = record.get("fullTime") is True, record.get("partTime") is True
+    if full != part:
+        return contract_type, "full_time" if full else "part_time"
+    return contract_type, None
+
+
+def salary(record: dict[str, Any]) -> Salary:
+    """The salary as advertised: its text, the amounts in the ad's own period.
+
+    Reed also gives yearlyMinimumSalary/yearlyMaximumSalary; the advertised figures
+    are kept instead so that salary_min/max, salary_period and salary_raw agree.
+    """
+    low, high = to_amount(record.get("minimumSalary")), to_amount(record.get("maximumSalary"))
+    raw = _line(record, "salary")
+    if low is None and high is None and raw is None:
+        return Salary()
+    return Salary(
+        raw=raw,
+        min=low,
+        max=high,
+        currency=currency_code(_line(record, "currency")),
+        period=normalize_period(_line(record, "salaryType")),
+    )
+
+
+def _date(raw: str | None) -> date | str | None:
+    # Reed writes dates day first: 05/03/2024 is 5 March.
+    return parse_date(raw, dayfirst=True) or raw
+
+
+def to_item(detail: dict[str, Any], *, scraped_at: datetime,
+            summary: dict[str, Any] | None = None) -> JobItem:
+    """A JobItem from a ``/jobs/{id}`` detail; the search `summary` fills what it lacks.
+
+    expirationDate is the structured closing date (dd/mm/yyyy). Never raises on a
+    missing or oddly typed field.
+    """
+    record = {**(summary or {}), **{k: v for k, v in detail.items() if v is not None}}
+    job = job_id(record) or ""
+    contract_type, contract_time = contract_terms(record)
+    pay = salary(record)
+    html = record.get("jobDescription")
+    closing_raw = _line(record, "expirationDate")
+    posted = _line(record, "datePosted") or _line(record, "date")
+    return JobItem(
+        webindex=job,
+        source=SOURCE,
+        url=_line(record, "jobUrl") or detail_url(job),
+        title=_line(record, "jobTitle") or "",
+        company=_line(record, "employerName"),
+        location=_line(record, "locationName"),
+        contract_type=contract_type,
+        contract_time=contract_time,
+        description=html_to_text(html) if isinstance(html, str) else "",
+        salary_raw=pay.raw,
+        salary_min=pay.min,
+        salary_max=pay.max,
+        salary_currency=pay.currency,
+        salary_period=pay.period,
+        date_posted=_date(posted),  # type: ignore[arg-type]
+        closing_date_raw=closing_raw,
+        closing_date_source="structured" if closing_raw else None,
+        scraped_at=scraped_at,
+    )

@@ -1,0 +1,112 @@
+"""One job of Workable's public job widget API (``/api/v1/widget/accounts/{slug}``) -> JobItem."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from jobcrawl.extract.dates import parse_date
+from jobcrawl.extract.normalize import employment_terms
+from jobcrawl.extract.text import clean_line, html_to_text
+from jobcrawl.items import JobItem
+
+if TYPE_CHECKING:
+    from datetime import date, datetime
+
+# With ?details=true each job carries its ad in up to three HTML parts; Workable's own
+# job page shows the second and third under these headings.
+_PARTS = (("description", None), ("requirements", "Requirements"), ("benefits", "Benefits"))
+
+
+def jobs(page: Any) -> list[dict[str, Any]]:
+    """The job records of an account response (``{"name": ..., "jobs": [...]}``)."""
+    found = page.get("jobs") if isinstance(page, dict) else None
+    return [job for job in found if isinstance(job, dict)] if isinstance(found, list) else []
+
+
+def account_name(page: Any) -> str | None:
+    """The account's ``name``: the employer of every job on the board."""
+    return _text(page.get("name")) if isinstance(page, dict) else None
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        return clean_line(str(value))
+    return None
+
+
+def _place(city: Any, region: Any, country: Any) -> str | None:
+    parts: list[str] = []
+    for value in (city, region, country):
+        part = _text(value)
+        if part and part not in parts:
+            parts.append(part)
+    return ", ".join(parts) or None
+
+
+def location(job: dict[str, Any]) -> str | None:
+    """Every visible entry of ``locations`` joined " / " (else city, state, country);
+    "Remote" for a telecommuting job without any place."""
+    places: list[str] = []
+    entries = job.get("locations")
+    for entry in entries if isinstance(entries, list) else []:
+        if isinstance(entry, dict) and not entry.get("hidden"):
+            place = _place(entry.get("city"), entry.get("region"), entry.get("country"))
+            if place and place not in places:
+                places.append(place)
+    found = " / ".join(places) or _place(job.get("city"), job.get("state"), job.get("country"))
+    if found is None and job.get("telecommuting") is True:
+        return "Remote"
+    return found
+
+
+def category(job: dict[str, Any]) -> str | None:
+    """The department; accounts without departments still give the job ``function``."""
+    return _text(job.get("department")) or _text(job.get("function"))
+
+
+def description(job: dict[str, Any]) -> str:
+    parts: list[str] = []
+    for key, heading in _PARTS:
+        value = job.get(key)
+        if isinstance(value, str) and value.strip():
+            if heading:
+                parts.append(f"<h3>{heading}</h3>")
+            parts.append(value)
+    return html_to_text("\n".join(parts))
+
+
+def date_posted(job: dict[str, Any]) -> date | str | None:
+    raw = _text(job.get("published_on")) or _text(job.get("created_at"))
+    parsed = parse_date(raw)
+    return parsed if parsed is not None else raw
+
+
+def to_item(
+    job: dict[str, Any],
+    *,
+    company: str | None,
+    source: str,
+    scraped_at: datetime,
+    fallback_url: str = "",
+) -> JobItem:
+    """A JobItem from one Workable job; never raises on a missing or oddly typed field.
+
+    `company` is the account's name (see :func:`account_name`); `fallback_url` stands in when
+    the job has neither ``url`` nor ``shortlink``. The widget API gives no salary and no
+    closing date: the normalize pipeline looks for both in the description.
+    """
+    contract_type, contract_time = employment_terms(job.get("employment_type"))
+    return JobItem(
+        webindex=_text(job.get("shortcode")) or "",
+        source=source,
+        url=_text(job.get("url")) or _text(job.get("shortlink")) or fallback_url,
+        title=_text(job.get("title")) or "",
+        company=company,
+        location=location(job),
+        category=category(job),
+        contract_type=contract_type,
+        contract_time=contract_time,
+        description=description(job),
+        date_posted=date_posted(job),  # type: ignore[arg-type]
+        scraped_at=scraped_at,
+    )

@@ -1,0 +1,85 @@
+"""Insert imported ads in batches, never touching an ad that is already stored."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+
+from jobcrawl.db.models import Job
+from jobcrawl.db.upsert import prepared_row
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from sqlalchemy import Engine, Insert
+
+    from jobcrawl.items import JobItem
+
+_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+
+
+@dataclass
+class InsertCounts:
+    """imported: new rows written; already_present: (source, webindex) was stored before."""
+
+    imported: int = 0
+    already_present: int = 0
+
+
+class ImportWriter:
+    """Buffers ads and writes each full batch in one transaction.
+
+    INSERT ... ON CONFLICT (source, webindex) DO NOTHING: an older corpus never
+    overwrites what a crawl (or an earlier import) stored, so importing twice
+    changes nothing. A repeated key later in the same input counts as already
+    present too. Rows get first_seen = last_seen = scraped_at = `imported_at`,
+    seen_count 1 and last_run = `run_id`.
+    """
+
+    def __init__(
+        self, engine: Engine, *, batch_size: int, run_id: str, imported_at: datetime
+    ) -> None:
+        self.engine = engine
+        self.batch_size = batch_size
+        self.run_id = run_id
+        self.imported_at = imported_at
+        self.counts = InsertCounts()
+        self._buffer: list[dict[str, Any]] = []
+        self._statement = _insert_new(engine.dialect.name)
+
+    def add(self, item: JobItem) -> None:
+        """Queue one ad; writes a batch when the buffer is full (SQLAlchemyError on failure)."""
+        row = prepared_row(item)
+        row.update(
+            first_seen=self.imported_at, last_seen=self.imported_at, seen_count=1,
+            last_run=self.run_id,
+        )
+        self._buffer.append(row)
+        if len(self._buffer) >= self.batch_size:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write what is buffered."""
+        batch, self._buffer = self._buffer, []
+        if not batch:
+            return
+        with self.engine.begin() as connection:
+            # RETURNING lists only the rows that were inserted, not those that conflicted.
+            inserted = len(connection.execute(self._statement, batch).all())
+        self.counts.imported += inserted
+        self.counts.already_present += len(batch) - inserted
+
+
+def _insert_new(dialect_name: str) -> Insert:
+    try:
+        insert = _INSERTS[dialect_name]
+    except KeyError:
+        raise ValueError(f"import supports SQLite and PostgreSQL, not {dialect_name}") from None
+    table = Job.__table__
+    return (
+        insert(table)
+        .on_conflict_do_nothing(index_elements=[table.c.source, table.c.webindex])
+        .returning(table.c.id)
+    )

@@ -1,0 +1,177 @@
+"""The adzuna spider: an Adzuna job search in one country, page by page."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Self
+from urllib.parse import urlencode
+
+from scrapy import signals
+
+from jobcrawl.extract import adzuna
+from jobcrawl.failures import mark_failed
+from jobcrawl.spiders.api import ApiSpider, required
+
+if TYPE_CHECKING:
+    from scrapy import Request
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+
+    from jobcrawl.items import JobItem
+
+logger = logging.getLogger(__name__)
+
+APP_ID_SETTING = "JOBCRAWL_ADZUNA_APP_ID"
+APP_KEY_SETTING = "JOBCRAWL_ADZUNA_APP_KEY"
+# Adzuna takes its credentials in the query string; logs and stats must not show them.
+_CREDENTIALS = re.compile(r"(?<=[?&])(app_id|app_key)=[^&#\s>]*")
+
+
+def mask_credentials(text: str) -> str:
+    """`text` with every app_id=... and app_key=... value replaced by ***."""
+    return _CREDENTIALS.sub(r"\1=***", text)
+
+
+class CredentialMask(logging.Filter):
+    """Masks Adzuna credentials in every log record a handler emits.
+
+    Scrapy's own lines print request URLs too ("Crawled (200) <GET ...>" at DEBUG,
+    "Gave up retrying <GET ...>" at ERROR), so masking our own messages is not enough.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):  # a malformed record: logging reports it itself
+            return True
+        masked = mask_credentials(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
+
+
+class AdzunaSpider(ApiSpider):
+    """Reads ``https://api.adzuna.com/v1/api/jobs/{country}/search/{page}``, 50 ads a page.
+
+    Arguments:
+      country=xx     Adzuna's country site (required): gb, us, de, fr, au, ...
+      what=...       search words
+      where=...      a place name
+      base_url=URL   send every request to http://host:port/v1/api/jobs/... instead
+      max_items=N    stop after N ads
+
+    Settings: JOBCRAWL_ADZUNA_APP_ID, JOBCRAWL_ADZUNA_APP_KEY (both required; sent in
+    the query string as Adzuna asks, masked in every log line and stats value).
+
+    Pages are read one after another until page * 50 reaches the response's count or
+    a page is empty. Descriptions are the snippets the API gives; closing dates come
+    from their text. A salary Adzuna predicted (salary_is_predicted "1") is not the
+    advertiser's and is not stored.
+
+    Stats: jobcrawl/api/pages, jobcrawl/api/items (ApiSpider),
+    jobcrawl/adzuna/predicted_salary_ignored, jobcrawl/adzuna/bad_response.
+    """
+
+    name = "adzuna"
+    page_size = 50
+
+    def __init__(self, country: str | None = None, what: str | None = None,
+                 where: str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.country = required(country, "country", self.name).lower()
+        if self.country not in adzuna.COUNTRIES:
+            raise ValueError(
+                f"argument country: {country!r} is not an Adzuna country "
+                f"(one of {', '.join(adzuna.COUNTRIES)})"
+            )
+        self.what = (what or "").strip() or None
+        self.where = (where or "").strip() or None
+        self.source = f"{self.name}:{self.country}"
+        self.credentials: dict[str, str] = {}
+        self.log_mask = CredentialMask()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        for setting, param in ((APP_ID_SETTING, "app_id"), (APP_KEY_SETTING, "app_key")):
+            value = (crawler.settings.get(setting) or "").strip()
+            if not value:
+                raise ValueError(
+                    f"setting {setting} is empty: the adzuna spider needs Adzuna API "
+                    f"credentials (environment variable {setting} or -s {setting}=...)"
+                )
+            spider.credentials[param] = value
+        # Scrapy installs its log handler after the spider is built: mask once it is open.
+        crawler.signals.connect(spider.mask_logs, signal=signals.spider_opened)
+        crawler.signals.connect(spider.unmask_logs, signal=signals.spider_closed)
+        return spider
+
+    def mask_logs(self) -> None:
+        for handler in logging.root.handlers:
+            handler.addFilter(self.log_mask)
+
+    def unmask_logs(self) -> None:
+        for handler in logging.root.handlers:
+            handler.removeFilter(self.log_mask)
+
+    def page_url(self, page: int) -> str:
+        query = {**self.credentials, "results_per_page": str(self.page_size)}
+        query |= {key: value for key, value in (("what", self.what), ("where", self.where))
+                  if value}
+        query["content-type"] = "application/json"
+        return f"{adzuna.API_ROOT}/{self.country}/search/{page}?{urlencode(query)}"
+
+    def loggable_url(self, url: str) -> str:
+        return mask_credentials(url)
+
+    async def start(self) -> AsyncIterator[Any]:
+        yield self.api_request(self.page_url(1), self.parse_page, cb_kwargs={"page": 1})
+
+    def parse_page(self, response: Response, page: int) -> Iterator[JobItem | Request]:
+        scraped_at = datetime.now(UTC)
+        self.page_read()
+        payload = self._read_object(response)
+        if payload is None:
+            return
+        if not isinstance(payload.get("results"), list):
+            self._unreadable(response, 'no "results" list')
+            return
+        results, count = adzuna.search_results(payload)
+        yield from self.take(self._items(results, scraped_at))
+        # count is the API's own end signal; an empty page ends it too.
+        more = count is None or page * self.page_size < count
+        if results and more and not self.exhausted:
+            yield self.api_request(self.page_url(page + 1), self.parse_page,
+                                   cb_kwargs={"page": page + 1})
+
+    def _items(self, results: list[dict[str, Any]], scraped_at: datetime) -> Iterator[JobItem]:
+        for result in results:
+            has_figures = any(result.get(key) is not None for key in ("salary_min", "salary_max"))
+            if has_figures and adzuna.is_predicted_salary(result):
+                self.crawler.stats.inc_value("jobcrawl/adzuna/predicted_salary_ignored")
+            yield adzuna.to_item(result, source=self.source, scraped_at=scraped_at,
+                                 country=self.country)
+
+    def _read_object(self, response: Response) -> dict[str, Any] | None:
+        """The response's JSON object; None (logged, counted, crawl failed) otherwise."""
+        try:
+            payload = json.loads(response.body)
+        except ValueError as error:
+            reason = f"not JSON ({error})"
+        else:
+            if isinstance(payload, dict):
+                return payload
+            reason = f"a JSON {type(payload).__name__}, not an object"
+        self._unreadable(response, reason)
+        return None
+
+    def _unreadable(self, response: Response, reason: str) -> None:
+        # Its ads are lost: count it and mark the crawl failed so that it exits 1.
+        url = self.loggable_url(response.url)
+        self.crawler.stats.inc_value(f"jobcrawl/{self.name}/bad_response")
+        mark_failed(self.crawler.stats, "api", f"unreadable response from {url}")
+        logger.error("%s: unreadable response from %s: %s", self.name, url, reason)

@@ -1,0 +1,155 @@
+"""The feed spider: RSS 2.0, Atom and Indeed-style XML job feeds, read as a stream."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from io import BytesIO
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, ClassVar
+from urllib.parse import urlsplit
+
+from lxml import etree
+
+from jobcrawl.downloader.stream import STREAM_TO_FILE, StreamedResponse
+from jobcrawl.extract.feed import FeedContext, source_for, to_item
+from jobcrawl.extract.feedreader import FeedError, FeedReader, UnknownDialect, unpacked
+from jobcrawl.failures import mark_failed
+from jobcrawl.spiders.api import ApiSpider, required
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Iterator
+
+    from scrapy.http import Response
+
+    from jobcrawl.items import JobItem
+
+logger = logging.getLogger(__name__)
+
+HANDLER = "jobcrawl.downloader.stream.StreamingDownloadHandler"
+_BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+
+
+class FeedSpider(ApiSpider):
+    """Reads job feeds and yields one JobItem per entry; each feed's root names its dialect.
+
+    Arguments:
+      url=URL[,URL...]     the feeds: RSS 2.0 (or 1.0), Atom, or Indeed-style XML
+                           (<source>/<jobs> of <job>), plain or gzipped (required)
+      dayfirst=true|false  how to read 03/04/2024 (default: JOBCRAWL_DATES_DAYFIRST);
+                           US boards write month first: dayfirst=false
+      base_url=URL         replaces the origin of every feed URL (ApiSpider)
+      max_items=N          stop after N ads (ApiSpider)
+
+    A feed's body is streamed to a temporary file (jobcrawl.downloader.stream) and parsed
+    with lxml's iterparse while items are yielded, so memory does not grow with the feed.
+
+    Stats: jobcrawl/feed/dialect/<rss|atom|jobs> (feeds read), jobcrawl/feed/entries,
+    .../unknown_dialect, .../unreadable, .../truncated, .../xml_errors (recovered),
+    .../bad_entries, .../buffered (a body that arrived in memory, not on disk), plus
+    ApiSpider's jobcrawl/api/* and the download handler's jobcrawl/stream/*. A document
+    that is not a feed, cannot be read, or stops early marks the crawl failed
+    (jobcrawl/failed/feed): the ads read before the damage are kept.
+    """
+
+    name = "feed"
+    custom_settings: ClassVar[dict[str, Any]] = {
+        **ApiSpider.custom_settings,
+        "DOWNLOAD_HANDLERS": {"http": HANDLER, "https": HANDLER},
+    }
+
+    def __init__(self, url: str | None = None, dayfirst: str | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.feed_urls = _feed_urls(url)
+        if dayfirst is not None:
+            self.dayfirst = _boolean(dayfirst, "dayfirst")
+        self._buffered_warned = False
+
+    async def start(self) -> AsyncIterator[Any]:
+        for url in self.feed_urls:
+            # A cached copy of a streamed response would have no file behind it.
+            meta = {STREAM_TO_FILE: True, "dont_cache": True}
+            yield self.api_request(url, callback=self.parse_feed, meta=meta,
+                                   cb_kwargs={"feed_url": url})
+
+    def parse_feed(self, response: Response, feed_url: str) -> Iterator[JobItem]:
+        """Every entry of one feed, read as the parser reaches it."""
+        self.page_read()
+        context = FeedContext(feed_url=feed_url, source=source_for(feed_url),
+                              scraped_at=datetime.now(UTC))
+        with self._feed_body(response) as stream:
+            reader = FeedReader(stream)
+            try:
+                yield from self.take(self._items(reader, context, response.url))
+            except UnknownDialect as exc:
+                self._failed("unknown_dialect", f"{response.url} is not a job feed: {exc}")
+            except (FeedError, etree.XMLSyntaxError) as exc:
+                self._failed("unreadable", f"cannot read the feed {response.url}: {exc}")
+            else:
+                self._report(reader, response.url)
+
+    def _items(self, reader: FeedReader, context: FeedContext, url: str) -> Iterator[JobItem]:
+        stats = self.crawler.stats
+        for entry in reader.entries():
+            stats.inc_value("jobcrawl/feed/entries")
+            try:
+                item = to_item(entry, reader.dialect or "", context)
+            except Exception as exc:  # one odd entry never ends a feed
+                stats.inc_value("jobcrawl/feed/bad_entries")
+                logger.warning("skipped entry at line %s of %s: %r", entry.sourceline, url, exc)
+                continue
+            yield item
+
+    def _report(self, reader: FeedReader, url: str) -> None:
+        stats = self.crawler.stats
+        stats.inc_value(f"jobcrawl/feed/dialect/{reader.dialect}")
+        if reader.error_count:
+            stats.inc_value("jobcrawl/feed/xml_errors", reader.error_count)
+            logger.warning("%s: recovered from %d XML errors, the first: %s", url,
+                           reader.error_count, "; ".join(reader.errors))
+        if reader.finished and reader.truncated:
+            self._failed("truncated", f"the feed {url} stops before its end; its last entry, "
+                         "perhaps incomplete, was left out")
+
+    def _failed(self, event: str, message: str) -> None:
+        self.crawler.stats.inc_value(f"jobcrawl/feed/{event}")
+        mark_failed(self.crawler.stats, "feed", message)
+        logger.error(message)
+
+    @contextmanager
+    def _feed_body(self, response: Response) -> Iterator[IO[bytes]]:
+        """The body as a binary stream (gunzipped if need be); a streamed file is deleted."""
+        if not isinstance(response, StreamedResponse):
+            self._buffered(response)
+            yield unpacked(BytesIO(response.body))
+            return
+        try:
+            with open(response.body_path, "rb") as raw:
+                yield unpacked(raw)
+        finally:
+            Path(response.body_path).unlink(missing_ok=True)
+
+    def _buffered(self, response: Response) -> None:
+        self.crawler.stats.inc_value("jobcrawl/feed/buffered")
+        if not self._buffered_warned:
+            self._buffered_warned = True
+            logger.warning("%s arrived in memory, not streamed to disk: DOWNLOAD_HANDLERS "
+                           "does not use %s for it", response.url, HANDLER)
+
+
+def _feed_urls(value: str | None) -> list[str]:
+    urls = [part.strip() for part in required(value, "url", "feed").split(",") if part.strip()]
+    for url in urls:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"argument url: {url!r} is not an http(s) URL")
+    return urls
+
+
+def _boolean(value: str, name: str) -> bool:
+    try:
+        return _BOOLEANS[value.strip().lower()]
+    except KeyError:
+        raise ValueError(f"argument {name} must be true or false, got {value!r}") from None

@@ -1,0 +1,84 @@
+"""The personio spider: every published position of one Personio job site."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+from jobcrawl.extract import personio
+from jobcrawl.failures import mark_failed
+from jobcrawl.spiders.api import ApiSpider, required
+
+if TYPE_CHECKING:
+    from scrapy.http import Response
+
+    from jobcrawl.items import JobItem
+
+logger = logging.getLogger(__name__)
+
+# The company name is the job site's subdomain: {company}.jobs.personio.de.
+_SUBDOMAIN = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?", re.IGNORECASE)
+_LANGUAGE = re.compile(r"[a-z]{2}")
+
+
+class PersonioSpider(ApiSpider):
+    """Reads the XML feed ``https://{company}.jobs.personio.de/xml`` (one response).
+
+    Arguments:
+      company=NAME   the job site's name (required): acme for acme.jobs.personio.de
+      language=xx    the feed's language, e.g. en (Personio's default is German)
+      base_url=URL   read http://host:port/xml instead (tests, mirrors)
+      max_items=N    stop after N ads
+
+    The feed has no closing-date or salary fields; the normalize pipeline finds them
+    in the description text.
+
+    Stats: jobcrawl/api/pages, jobcrawl/api/items (ApiSpider),
+    jobcrawl/personio/bad_response.
+    """
+
+    name = "personio"
+
+    def __init__(self, company: str | None = None, language: str | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.company = required(company, "company", self.name).lower()
+        if not _SUBDOMAIN.fullmatch(self.company):
+            raise ValueError(
+                f"argument company: {company!r} is not a Personio job-site name "
+                "(letters, digits and hyphens, as in acme.jobs.personio.de)"
+            )
+        self.language = (language or "").strip().lower() or None
+        if self.language is not None and not _LANGUAGE.fullmatch(self.language):
+            raise ValueError(f"argument language: {language!r} is not a two-letter code")
+        self.source = f"{self.name}:{self.company}"
+
+    def feed_url(self) -> str:
+        url = f"https://{self.company}.jobs.personio.de/xml"
+        return f"{url}?{urlencode({'language': self.language})}" if self.language else url
+
+    async def start(self) -> AsyncIterator[Any]:
+        yield self.api_request(self.feed_url(), self.parse_feed)
+
+    def parse_feed(self, response: Response) -> Iterator[JobItem]:
+        scraped_at = datetime.now(UTC)
+        self.page_read()
+        try:
+            found = personio.positions(response.body)
+        except ValueError as error:
+            # An unknown company may redirect to Personio's home page: an HTML 200
+            # that must not pass for an empty job site.
+            self.crawler.stats.inc_value("jobcrawl/personio/bad_response")
+            mark_failed(self.crawler.stats, "api", f"not a Personio feed: {response.url}")
+            logger.error("%s: %s is not a Personio XML feed: %s", self.name, response.url,
+                         error)
+            return
+        yield from self.take(
+            personio.to_item(position, source=self.source, scraped_at=scraped_at,
+                             company=self.company)
+            for position in found
+        )

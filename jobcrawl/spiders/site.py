@@ -1,0 +1,181 @@
+"""The site spider: a job board described by a YAML profile, optionally rendered in Chromium."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Self
+from urllib.parse import urlsplit, urlunsplit
+
+from scrapy import Request, Spider
+from scrapy.http import Response, TextResponse
+
+from jobcrawl.extract.site import ad_links, next_pages, to_item
+from jobcrawl.failures import mark_failed
+from jobcrawl.profiles import load_profile
+from jobcrawl.spiders.api import parse_base_url, positive_int
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.settings import BaseSettings
+    from twisted.python.failure import Failure
+
+    from jobcrawl.items import JobItem
+
+logger = logging.getLogger(__name__)
+
+PLAYWRIGHT_HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
+
+
+class SiteSpider(Spider):
+    """Crawls a board with the selectors of a site profile (see jobcrawl/profiles.py).
+
+    Arguments:
+      profile=PATH.yaml  the site profile (required); every error in it is listed and
+                         the crawl exits 1 before any request
+      base_url=URL       replaces the origin (scheme, host, port) of every request;
+                         paths stay (tests, mirrors)
+      max_pages=N        at most N listing pages (overrides the profile's max_pages)
+
+    Pages of the kinds the profile renders go through headless Chromium
+    (scrapy-playwright, request meta ``playwright=True``); every other request,
+    robots.txt included, is a plain HTTP request.
+
+    Settings: JOBCRAWL_CHROMIUM_PATH, PLAYWRIGHT_LAUNCH_OPTIONS (only when rendering).
+    Stats: jobcrawl/site/listing_pages, .../ad_pages, .../rendered_pages,
+    .../listing_without_links, .../missing/<field>, .../not_html,
+    .../request_failed/{listing,ad}; a failed listing page marks the crawl failed
+    (jobcrawl/failed/site).
+    """
+
+    name = "site"
+
+    def __init__(self, profile: str | None = None, base_url: str | None = None,
+                 max_pages: str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if profile is None or not profile.strip():
+            raise ValueError("spider site needs -a profile=PATH.yaml")
+        self.profile = load_profile(profile.strip())
+        self.origin = parse_base_url(base_url)
+        self.max_pages = positive_int(max_pages, "max_pages", self.profile.max_pages)
+        if self.profile.dayfirst is not None:
+            # The normalize pipeline reads closing dates and datePosted with this.
+            self.dayfirst = self.profile.dayfirst
+        self._listing_pages = 0
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        if spider.profile.render:
+            # Settings are still open here (Scrapy freezes them after creating the
+            # spider): only a profile that renders pages loads scrapy-playwright.
+            use_browser(crawler.settings)
+        return spider
+
+    async def start(self) -> AsyncIterator[Any]:
+        for url in self.profile.start_urls:
+            request = self._listing_request(url)
+            if request is not None:
+                yield request
+
+    def with_origin(self, url: str) -> str:
+        """`url` with its origin replaced by base_url, when one was given."""
+        if self.origin is None:
+            return url
+        parts = urlsplit(url)
+        return urlunsplit((*self.origin, parts.path, parts.query, ""))
+
+    def _request(self, url: str, kind: str, callback: Any) -> Request:
+        meta: dict[str, Any] = {"page_kind": kind}
+        if self.profile.renders(kind):
+            from scrapy_playwright.page import PageMethod
+
+            wait = self.profile.wait_for[kind]
+            timeout_ms = self.profile.wait_timeout * 1000
+            meta["playwright"] = True
+            meta["playwright_page_methods"] = [
+                PageMethod("wait_for_selector", wait.browser_selector, timeout=timeout_ms)
+            ]
+        return Request(self.with_origin(url), callback=callback, errback=self.request_failed,
+                       meta=meta)
+
+    def _listing_request(self, url: str) -> Request | None:
+        if self.max_pages is not None and self._listing_pages >= self.max_pages:
+            return None
+        self._listing_pages += 1
+        return self._request(url, "listing", self.parse_listing)
+
+    def _page_read(self, response: Response, kind: str) -> TextResponse | None:
+        stats = self.crawler.stats
+        stats.inc_value(f"jobcrawl/site/{kind}_pages")
+        if "playwright" in response.flags:
+            stats.inc_value("jobcrawl/site/rendered_pages")
+        if not isinstance(response, TextResponse):
+            stats.inc_value("jobcrawl/site/not_html")
+            logger.warning("%s page %s is not HTML; skipped", kind, response.url)
+            return None
+        return response
+
+    def parse_listing(self, response: Response) -> Iterator[Request]:
+        """A listing page: requests for its ads, then for the next listing page."""
+        page = self._page_read(response, "listing")
+        if page is None:
+            return
+        links = ad_links(page, self.profile)
+        if not links:
+            # A listing without ads is how a changed site layout usually shows itself.
+            self.crawler.stats.inc_value("jobcrawl/site/listing_without_links")
+            logger.warning("no ad links on listing page %s: check listing.links of %s",
+                           page.url, self.profile.name)
+        for url in links:
+            yield self._request(url, "ad", self.parse_ad)
+        for url in next_pages(page, self.profile):
+            request = self._listing_request(url)
+            if request is not None:
+                yield request
+
+    def parse_ad(self, response: Response) -> Iterator[JobItem]:
+        """An ad page: one item, with every profile field it could read."""
+        page = self._page_read(response, "ad")
+        if page is None:
+            return
+        found = to_item(page, self.profile, scraped_at=datetime.now(UTC))
+        for name in found.missing:
+            self.crawler.stats.inc_value(f"jobcrawl/site/missing/{name}")
+        yield found.item
+
+    def request_failed(self, failure: Failure) -> None:
+        """A page that could not be fetched (or rendered) after retries: log and count it.
+
+        A lost listing page loses every ad behind it, so it marks the crawl failed; a
+        lost ad page is one ad, counted and logged.
+        """
+        request = getattr(failure, "request", None)
+        kind = request.meta.get("page_kind", "ad") if request is not None else "ad"
+        url = request.url if request is not None else "?"
+        self.crawler.stats.inc_value(f"jobcrawl/site/request_failed/{kind}")
+        message = f"{kind} page {url}: {failure.type.__name__}: {failure.getErrorMessage()}"
+        logger.error("site %s: %s", self.profile.name, message)
+        if kind == "listing":
+            mark_failed(self.crawler.stats, "site", message)
+
+
+def use_browser(settings: BaseSettings) -> None:
+    """Route http(s) through scrapy-playwright's handler and launch Debian's Chromium.
+
+    The handler drives the browser only for requests with meta ``playwright=True``;
+    the others go through Scrapy's own HTTP download handler as usual.
+    """
+    chromium = settings.get("JOBCRAWL_CHROMIUM_PATH") or ""
+    if not (os.path.isfile(chromium) and os.access(chromium, os.X_OK)):
+        raise ValueError(
+            f"setting JOBCRAWL_CHROMIUM_PATH: no Chromium at {chromium!r}; the profile "
+            "renders pages: install it (apt-get install chromium) or set the path"
+        )
+    launch = {**settings.getdict("PLAYWRIGHT_LAUNCH_OPTIONS"), "executable_path": chromium}
+    handlers = {"http": PLAYWRIGHT_HANDLER, "https": PLAYWRIGHT_HANDLER}
+    settings.set("DOWNLOAD_HANDLERS", {**settings.getdict("DOWNLOAD_HANDLERS"), **handlers},
+                 priority="spider")
+    settings.set("PLAYWRIGHT_LAUNCH_OPTIONS", launch, priority="spider")

@@ -1,0 +1,123 @@
+"""The smartrecruiters spider: one company's public postings, from the Posting API."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+
+from scrapy import Request
+from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from jobcrawl.extract import smartrecruiters
+from jobcrawl.items import JobItem
+from jobcrawl.spiders.api import ApiSpider, positive_int, required
+
+logger = logging.getLogger(__name__)
+
+LIST_URL = "https://api.smartrecruiters.com/v1/companies/{company}/postings?limit={limit}&offset={offset}"
+DETAIL_URL = "https://api.smartrecruiters.com/v1/companies/{company}/postings/{id}"
+# The Posting API answers at most 100 postings per list request.
+PAGE_SIZE = 100
+
+
+class SmartRecruitersSpider(ApiSpider):
+    """Every public posting of one SmartRecruiters company, with its full job ad.
+
+    Arguments:
+      company=ID      the company identifier, as in jobs.smartrecruiters.com/<ID> (required)
+      page_size=N     postings per list request (``limit``; default and maximum 100)
+      base_url=URL    read another origin instead of https://api.smartrecruiters.com
+      max_items=N     stop after N ads (no more list pages or details are requested)
+
+    List pages are read with ``limit``/``offset`` until offset + page length reaches
+    ``totalFound``; the list holds no description, so each posting's detail is read too.
+    A detail that is gone (404: the posting closed meanwhile) is skipped, not fatal.
+    Stats: jobcrawl/api/pages (list pages and details), jobcrawl/api/items,
+    jobcrawl/smartrecruiters/detail_gone, jobcrawl/smartrecruiters/no_id (list entries
+    without an id, skipped), and ApiSpider's error keys
+    (jobcrawl/api/http_error/<status>, jobcrawl/api/request_failed, jobcrawl/failed/api).
+    """
+
+    name = "smartrecruiters"
+
+    def __init__(self, company: str | None = None, page_size: str | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.company = required(company, "company", self.name)
+        self.page_size = positive_int(page_size, "page_size", PAGE_SIZE) or PAGE_SIZE
+        if self.page_size > PAGE_SIZE:
+            raise ValueError(f"argument page_size must be {PAGE_SIZE} or less, got {page_size}")
+        self.source = f"smartrecruiters:{self.company}"
+        self._company_path = quote(self.company, safe="")
+        self.details_requested = 0
+
+    async def start(self) -> AsyncIterator[Request]:
+        yield self.list_request(offset=0)
+
+    @property
+    def enough_requested(self) -> bool:
+        """True once details for max_items postings have been asked for."""
+        return self.max_items is not None and self.details_requested >= self.max_items
+
+    def list_request(self, offset: int) -> Request:
+        url = LIST_URL.format(company=self._company_path, limit=self.page_size, offset=offset)
+        return self.api_request(url, self.parse_list, cb_kwargs={"offset": offset})
+
+    def parse_list(self, response: Response, offset: int) -> Iterator[Request]:
+        self.page_read()
+        page = response.json()
+        postings = smartrecruiters.postings(page)
+        total = smartrecruiters.total_found(page)
+        if total == 0:
+            logger.warning("%s: company %r has no public postings; is the identifier right?",
+                           self.name, self.company)
+        for posting in postings:
+            if self.enough_requested:
+                return
+            yield from self._detail_request(posting)
+        next_offset = offset + len(postings)
+        # totalFound is the API's own end signal; without it, only an empty page is.
+        more = next_offset < total if total is not None else bool(postings)
+        if postings and more and not self.enough_requested:
+            yield self.list_request(next_offset)
+
+    def _detail_request(self, posting: dict[str, Any]) -> Iterator[Request]:
+        posting_id = smartrecruiters.posting_id(posting)
+        if posting_id is None:
+            self.crawler.stats.inc_value("jobcrawl/smartrecruiters/no_id")
+            logger.warning("%s: a posting without id in the list of %r", self.name, self.company)
+            return
+        self.details_requested += 1
+        url = self.detail_url(posting_id)
+        yield self.api_request(url, self.parse_detail, errback=self.detail_error,
+                               cb_kwargs={"listing": posting, "real_url": url})
+
+    def detail_url(self, posting_id: str) -> str:
+        return DETAIL_URL.format(company=self._company_path, id=quote(posting_id, safe=""))
+
+    def parse_detail(self, response: Response, listing: dict[str, Any],
+                     real_url: str) -> Iterator[JobItem]:
+        self.page_read()
+        scraped_at = datetime.now(UTC)
+        detail = response.json()
+        # The detail repeats the list fields; the list entry fills any it leaves out.
+        posting = {**listing, **detail} if isinstance(detail, dict) else listing
+        yield from self.take([
+            smartrecruiters.to_item(posting, source=self.source, scraped_at=scraped_at,
+                                    fallback_url=real_url)
+        ])
+
+    def detail_error(self, failure: Failure) -> None:
+        """A posting that closed between list and detail is gone, not a broken crawl."""
+        if failure.check(HttpError) and failure.value.response.status == 404:
+            self.crawler.stats.inc_value("jobcrawl/smartrecruiters/detail_gone")
+            request = getattr(failure, "request", None)
+            url = self.loggable_url(request.url) if request is not None else "?"
+            logger.warning("%s: posting %s is gone (HTTP 404); skipped", self.name, url)
+            return
+        self.api_error(failure)

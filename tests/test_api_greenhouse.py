@@ -1,0 +1,186 @@
+"""The greenhouse spider and its extraction, against recorded Job Board API responses."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from jobcrawl.extract import greenhouse
+from jobcrawl.items import JOB_FIELDS, JobItem
+from tests.recorded import Recorded, RecordedServer, crawl_api, stored_rows
+
+FIXTURES = Path(__file__).parent / "fixtures" / "api" / "greenhouse"
+SCRAPED_AT = datetime(2025, 2, 15, 12, 0, tzinfo=UTC)
+JOBS = "/v1/boards/northwind/jobs?content=true"
+BOARD = {JOBS: Recorded.file(FIXTURES / "jobs.json")}
+
+
+def as_json(item: JobItem) -> dict[str, Any]:
+    return {k: v.isoformat() if isinstance(v, date) else v for k, v in asdict(item).items()}
+
+
+def row_fields(row: dict[str, Any]) -> dict[str, Any]:
+    """A stored row's JobItem columns, without the crawl-time scraped_at."""
+    return {name: row[name] for name in JOB_FIELDS if name != "scraped_at"}
+
+
+def test_every_job_becomes_the_expected_item() -> None:
+    page = json.loads((FIXTURES / "jobs.json").read_text(encoding="utf-8"))
+    items = [
+        greenhouse.to_item(job, source="greenhouse:northwind", scraped_at=SCRAPED_AT)
+        for job in greenhouse.jobs(page)
+    ]
+    expected = json.loads((FIXTURES / "expected-items.json").read_text(encoding="utf-8"))
+    assert [as_json(item) for item in items] == expected
+
+
+def test_odd_job_record_gives_an_item_without_raising() -> None:
+    odd = {"id": 77, "title": ["not", "text"], "location": "Leeds", "departments": "Sales",
+           "offices": [None, {"name": "Leeds"}], "metadata": {"name": "x"}, "content": 5,
+           "first_published": "not a date", "company_name": True}
+    item = greenhouse.to_item(odd, source="greenhouse:x", scraped_at=SCRAPED_AT,
+                              fallback_url="https://boards-api.greenhouse.io/v1/boards/x/jobs/77")
+    assert as_json(item) == {
+        **as_json(JobItem(scraped_at=SCRAPED_AT)),
+        "webindex": "77", "source": "greenhouse:x",
+        "url": "https://boards-api.greenhouse.io/v1/boards/x/jobs/77",
+        "location": "Leeds", "date_posted": "not a date",
+    }
+    assert greenhouse.jobs({"jobs": None}) == greenhouse.jobs([1, 2]) == []
+
+
+def test_crawl_stores_the_board_with_its_fields(sqlite_url: str, tmp_path: Path) -> None:
+    with RecordedServer(BOARD) as server:
+        code, stats, stderr = crawl_api(
+            "greenhouse", "-a", "board=northwind", "-a", f"base_url={server.url}",
+            db_url=sqlite_url, tmp_path=tmp_path,
+        )
+    assert code == 0, stderr[-3000:]
+    # The real path and query, on the base_url origin; one response holds the whole board.
+    assert [request.target for request in server.requests] == [JOBS]
+    assert stats["jobcrawl/api/pages"] == 1
+    assert stats["jobcrawl/api/items"] == stats["item_scraped_count"] == 4
+    assert stats["jobcrawl/store/new"] == 4
+    assert stats["jobcrawl/dates/closing/structured"] == 1
+    assert stats["jobcrawl/dates/closing/text"] == 2
+    assert stats["jobcrawl/dates/closing/missing"] == 1
+    assert "log_count/ERROR" not in stats
+
+    rows = {row["webindex"]: row for row in stored_rows(sqlite_url)}
+    assert sorted(rows) == ["4012345008", "4012399008", "4012400008", "4012411008"]
+    assert row_fields(rows["4012345008"]) == {
+        "webindex": "4012345008",
+        "source": "greenhouse:northwind",
+        "url": "https://job-boards.greenhouse.io/northwind/jobs/4012345008",
+        "title": "Senior Data Engineer",
+        "company": "Northwind Labs",
+        "location": "London, United Kingdom",
+        "category": "Data Platform",
+        "contract_type": None,
+        "contract_time": "full_time",
+        "description": (
+            "About Northwind\n\n"
+            "Northwind Labs builds forecasting tools for Europe’s energy grid. "
+            "We're a team of 140 people & growing.\n\n"
+            "What you'll do\n\n"
+            "Design batch & streaming pipelines (Spark, Kafka)\n"
+            "Own data quality for our forecasting models\n\n"
+            "Closing date: 14 February 2025"
+        ),
+        "salary_raw": "GBP 65000-80000 per year",
+        "salary_min": 65000.0,
+        "salary_max": 80000.0,
+        "salary_currency": "GBP",
+        "salary_period": "year",
+        "date_posted": "2025-01-13",
+        "closing_date": "2025-02-14",
+        "closing_date_raw": "Closing date: 14 February 2025",
+        "closing_date_source": "text",
+    }
+    # A structured application_deadline wins over the date written in the text.
+    assert row_fields(rows["4012399008"]) == {
+        "webindex": "4012399008",
+        "source": "greenhouse:northwind",
+        "url": "https://job-boards.greenhouse.io/northwind/jobs/4012399008",
+        "title": "Ingénieure logiciel / Software Engineer (Backend)",
+        "company": "Northwind Labs",
+        "location": "Paris, France",
+        "category": "Engineering, Backend",
+        "contract_type": None,
+        "contract_time": None,
+        "description": (
+            "Rejoignez l'équipe backend à Paris : APIs en Go, PostgreSQL et beaucoup de café.\n\n"
+            "Join our backend team in Paris: Go APIs, PostgreSQL and a lot of coffee.\n\n"
+            "Closing date: 20 February 2025"
+        ),
+        "salary_raw": None,
+        "salary_min": None,
+        "salary_max": None,
+        "salary_currency": None,
+        "salary_period": None,
+        "date_posted": "2025-02-03",
+        "closing_date": "2025-03-01",
+        "closing_date_raw": "2025-03-01T23:59:00+01:00",
+        "closing_date_source": "structured",
+    }
+    # Salary found in the text; "Apply by 5 March" is the first 5 March after posting.
+    assert row_fields(rows["4012400008"]) == {
+        "webindex": "4012400008",
+        "source": "greenhouse:northwind",
+        "url": "https://job-boards.greenhouse.io/northwind/jobs/4012400008",
+        "title": "Customer Success Manager – DACH",
+        "company": "Northwind Labs",
+        "location": "München, Germany",
+        "category": "Customer Success",
+        "contract_type": None,
+        "contract_time": "part_time",
+        "description": (
+            "You will look after our energy-trading customers in Germany, Austria & "
+            "Switzerland (three days a week).\n\n"
+            "Salary: €45,000 – €52,000 per annum (pro rata)\n\n"
+            "Apply by 5 March."
+        ),
+        "salary_raw": "€45,000 – €52,000 per annum",
+        "salary_min": 45000.0,
+        "salary_max": 52000.0,
+        "salary_currency": "EUR",
+        "salary_period": "year",
+        "date_posted": "2025-02-10",
+        "closing_date": "2025-03-05",
+        "closing_date_raw": "Apply by 5 March",
+        "closing_date_source": "text",
+    }
+
+
+def test_max_items_stops_early(sqlite_url: str, tmp_path: Path) -> None:
+    with RecordedServer(BOARD) as server:
+        code, stats, stderr = crawl_api(
+            "greenhouse", "-a", "board=northwind", "-a", f"base_url={server.url}",
+            "-a", "max_items=2", db_url=sqlite_url, tmp_path=tmp_path,
+        )
+    assert code == 0, stderr[-3000:]
+    assert stats["jobcrawl/api/items"] == stats["jobcrawl/store/new"] == 2
+    assert [row["webindex"] for row in stored_rows(sqlite_url)] == ["4012345008", "4012399008"]
+
+
+def test_missing_board_fails_at_start_up(sqlite_url: str, tmp_path: Path) -> None:
+    code, _, stderr = crawl_api("greenhouse", db_url=sqlite_url, tmp_path=tmp_path)
+    assert code == 1
+    assert "spider greenhouse needs -a board=..." in stderr
+
+
+def test_unknown_board_ends_the_crawl_with_exit_1(sqlite_url: str, tmp_path: Path) -> None:
+    with RecordedServer(BOARD) as server:
+        code, stats, stderr = crawl_api(
+            "greenhouse", "-a", "board=nosuch", "-a", f"base_url={server.url}",
+            db_url=sqlite_url, tmp_path=tmp_path,
+        )
+    assert code == 1
+    assert (f"greenhouse: HTTP 404 from {server.url}/v1/boards/nosuch/jobs?content=true "
+            "(no such board or company") in stderr
+    assert stats["jobcrawl/api/http_error/404"] == 1
+    assert stats["finish_reason"] == "api_http_404"
+    assert "item_scraped_count" not in stats

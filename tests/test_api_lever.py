@@ -1,0 +1,219 @@
+"""The lever spider and its extraction, against recorded Postings API responses."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from jobcrawl.extract import lever
+from jobcrawl.items import JOB_FIELDS, JobItem
+from jobcrawl.spiders.lever import LeverSpider
+from tests.recorded import Recorded, RecordedServer, crawl_api, stored_rows
+
+FIXTURES = Path(__file__).parent / "fixtures" / "api" / "lever"
+SCRAPED_AT = datetime(2025, 2, 15, 12, 0, tzinfo=UTC)
+PAGES = ("page-0", "page-2", "page-4")
+
+
+def page_path(skip: int, limit: int = 2) -> str:
+    return f"/v0/postings/lumenhealth?mode=json&skip={skip}&limit={limit}"
+
+
+# Five postings, two per page; Lever answers an empty array past the last one.
+SITE = {
+    page_path(0): Recorded.file(FIXTURES / "page-0.json"),
+    page_path(2): Recorded.file(FIXTURES / "page-2.json"),
+    page_path(4): Recorded.file(FIXTURES / "page-4.json"),
+    page_path(5): Recorded.text("[]"),
+}
+
+
+def as_json(item: JobItem) -> dict[str, Any]:
+    return {k: v.isoformat() if isinstance(v, date) else v for k, v in asdict(item).items()}
+
+
+def row_fields(row: dict[str, Any]) -> dict[str, Any]:
+    """A stored row's JobItem columns, without the crawl-time scraped_at."""
+    return {name: row[name] for name in JOB_FIELDS if name != "scraped_at"}
+
+
+def test_every_posting_becomes_the_expected_item() -> None:
+    items = [
+        lever.to_item(posting, source="lever:lumenhealth", scraped_at=SCRAPED_AT)
+        for name in PAGES
+        for posting in lever.postings(
+            json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
+        )
+    ]
+    expected = json.loads((FIXTURES / "expected-items.json").read_text(encoding="utf-8"))
+    assert [as_json(item) for item in items] == expected
+
+
+def test_odd_posting_gives_an_item_without_raising() -> None:
+    odd = {"id": "p-1", "text": "Nurse", "categories": ["Leeds"], "createdAt": "yesterday",
+           "lists": [None, {"text": "Perks"}], "description": None,
+           "descriptionPlain": "Plain &amp; simple", "salaryRange": {"min": "lots"}}
+    item = lever.to_item(odd, source="lever:x", scraped_at=SCRAPED_AT,
+                         fallback_url="https://api.lever.co/v0/postings/x/p-1")
+    assert as_json(item) == {
+        **as_json(JobItem(scraped_at=SCRAPED_AT)),
+        "webindex": "p-1", "source": "lever:x", "title": "Nurse",
+        "url": "https://api.lever.co/v0/postings/x/p-1", "description": "Plain & simple",
+    }
+    assert lever.postings({"ok": False}) == []
+
+
+@pytest.mark.parametrize(("region", "host"), [(None, "api.lever.co"), ("eu", "api.eu.lever.co"),
+                                              ("EU", "api.eu.lever.co")])
+def test_region_picks_the_lever_instance(region: str | None, host: str) -> None:
+    spider = LeverSpider(company="lumenhealth", region=region)
+    assert spider.page_request(skip=0).url == (
+        f"https://{host}/v0/postings/lumenhealth?mode=json&skip=0&limit=100"
+    )
+
+
+def test_bad_region_names_the_argument() -> None:
+    with pytest.raises(ValueError, match="argument region"):
+        LeverSpider(company="lumenhealth", region="asia")
+
+
+def test_crawl_reads_every_page_until_an_empty_one(sqlite_url: str, tmp_path: Path) -> None:
+    with RecordedServer(SITE) as server:
+        code, stats, stderr = crawl_api(
+            "lever", "-a", "company=lumenhealth", "-a", "page_size=2",
+            "-a", f"base_url={server.url}", db_url=sqlite_url, tmp_path=tmp_path,
+        )
+    assert code == 0, stderr[-3000:]
+    assert [request.target for request in server.requests] == [
+        page_path(0), page_path(2), page_path(4), page_path(5)
+    ]
+    assert stats["jobcrawl/api/pages"] == 4
+    assert stats["jobcrawl/api/items"] == stats["item_scraped_count"] == 5
+    assert stats["jobcrawl/store/new"] == 5
+    assert stats["jobcrawl/dates/closing/text"] == 3
+    assert stats["jobcrawl/dates/closing/missing"] == 2
+    assert "log_count/ERROR" not in stats
+
+    rows = {row["webindex"]: row for row in stored_rows(sqlite_url)}
+    assert len(rows) == 5
+    assert row_fields(rows["0f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f"]) == {
+        "webindex": "0f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f",
+        "source": "lever:lumenhealth",
+        "url": "https://jobs.lever.co/lumenhealth/0f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f",
+        "title": "Senior Platform Engineer",
+        "company": None,
+        "location": "Berlin / Remote – Germany",
+        "category": "Engineering",
+        "contract_type": None,
+        "contract_time": "full_time",
+        "description": (
+            "Lumen Health runs the scheduling software behind 1,200 clinics in Germany & "
+            "Austria.\n\n"
+            "As a Senior Platform Engineer you'll keep our Kubernetes platform fast, safe and "
+            "boring.\n\n"
+            "What you'll do\n\n"
+            "Run our multi-region Kubernetes clusters\n"
+            "Automate everything with Terraform & Go\n\n"
+            "What we look for\n\n"
+            "5+ years operating production infrastructure\n\n"
+            "Applications close on 28/02/2025. We review applications on a rolling basis."
+        ),
+        "salary_raw": "EUR 70000-85000 per year",
+        "salary_min": 70000.0,
+        "salary_max": 85000.0,
+        "salary_currency": "EUR",
+        "salary_period": "year",
+        "date_posted": "2025-01-15",
+        "closing_date": "2025-02-28",
+        "closing_date_raw": "Applications close on 28/02/2025",
+        "closing_date_source": "text",
+    }
+    # The company's own salary words are kept; the figures come from salaryRange.
+    assert row_fields(rows["1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"]) == {
+        "webindex": "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
+        "source": "lever:lumenhealth",
+        "url": "https://jobs.lever.co/lumenhealth/1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
+        "title": "Clinical Data Analyst (Part-time)",
+        "company": None,
+        "location": "Zürich",
+        "category": "Data",
+        "contract_type": None,
+        "contract_time": "part_time",
+        "description": (
+            "Help our clinical partners in Zürich turn appointment data into better patient "
+            "care.\n\n"
+            "Requirements\n\n"
+            "SQL and Python\n"
+            "German (C1) and English"
+        ),
+        "salary_raw": "CHF 45–55 per hour, depending on experience.",
+        "salary_min": 45.0,
+        "salary_max": 55.0,
+        "salary_currency": "CHF",
+        "salary_period": "hour",
+        "date_posted": "2025-01-20",
+        "closing_date": None,
+        "closing_date_raw": None,
+        "closing_date_source": None,
+    }
+    # No salaryRange: the pipeline finds the pay and the deadline in the text.
+    assert row_fields(rows["2b3c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d6e"]) == {
+        "webindex": "2b3c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d6e",
+        "source": "lever:lumenhealth",
+        "url": "https://jobs.lever.co/lumenhealth/2b3c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d6e",
+        "title": "Data Science Intern",
+        "company": None,
+        "location": "London",
+        "category": "Research",
+        "contract_type": "internship",
+        "contract_time": None,
+        "description": (
+            "A six-month internship in our research team. Salary: £2,300 per month.\n\n"
+            "Deadline: 14 March 2025"
+        ),
+        "salary_raw": "£2,300 per month",
+        "salary_min": 2300.0,
+        "salary_max": 2300.0,
+        "salary_currency": "GBP",
+        "salary_period": "month",
+        "date_posted": "2025-02-03",
+        "closing_date": "2025-03-14",
+        "closing_date_raw": "Deadline: 14 March 2025",
+        "closing_date_source": "text",
+    }
+
+
+def test_max_items_stops_paging(sqlite_url: str, tmp_path: Path) -> None:
+    with RecordedServer(SITE) as server:
+        code, stats, stderr = crawl_api(
+            "lever", "-a", "company=lumenhealth", "-a", "page_size=2", "-a", "max_items=3",
+            "-a", f"base_url={server.url}", db_url=sqlite_url, tmp_path=tmp_path,
+        )
+    assert code == 0, stderr[-3000:]
+    assert [request.target for request in server.requests] == [page_path(0), page_path(2)]
+    assert stats["jobcrawl/api/items"] == stats["jobcrawl/store/new"] == 3
+    assert len(stored_rows(sqlite_url)) == 3
+
+
+def test_missing_company_fails_at_start_up(sqlite_url: str, tmp_path: Path) -> None:
+    code, _, stderr = crawl_api("lever", "-a", "region=eu", db_url=sqlite_url, tmp_path=tmp_path)
+    assert code == 1
+    assert "spider lever needs -a company=..." in stderr
+
+
+def test_unknown_company_ends_the_crawl_with_exit_1(sqlite_url: str, tmp_path: Path) -> None:
+    with RecordedServer(SITE) as server:
+        code, stats, stderr = crawl_api(
+            "lever", "-a", "company=nosuch", "-a", f"base_url={server.url}",
+            db_url=sqlite_url, tmp_path=tmp_path,
+        )
+    assert code == 1
+    assert (f"lever: HTTP 404 from {server.url}/v0/postings/nosuch?mode=json&skip=0&limit=100 "
+            "(no such board or company") in stderr
+    assert stats["jobcrawl/api/http_error/404"] == 1
+    assert "item_scraped_count" not in stats

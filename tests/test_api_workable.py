@@ -1,0 +1,195 @@
+"""The workable spider and its extraction, against a recorded job widget API response."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from jobcrawl.extract import workable
+from jobcrawl.items import JOB_FIELDS, JobItem
+from tests.recorded import Recorded, RecordedServer, crawl_api, stored_rows
+
+FIXTURES = Path(__file__).parent / "fixtures" / "api" / "workable"
+SCRAPED_AT = datetime(2025, 2, 15, 12, 0, tzinfo=UTC)
+ACCOUNT_PATH = "/api/v1/widget/accounts/brightwave?details=true"
+ACCOUNT = {ACCOUNT_PATH: Recorded.file(FIXTURES / "account.json")}
+
+
+def as_json(item: JobItem) -> dict[str, Any]:
+    return {k: v.isoformat() if isinstance(v, date) else v for k, v in asdict(item).items()}
+
+
+def row_fields(row: dict[str, Any]) -> dict[str, Any]:
+    """A stored row's JobItem columns, without the crawl-time scraped_at."""
+    return {name: row[name] for name in JOB_FIELDS if name != "scraped_at"}
+
+
+def test_every_job_becomes_the_expected_item() -> None:
+    page = json.loads((FIXTURES / "account.json").read_text(encoding="utf-8"))
+    assert workable.account_name(page) == "Brightwave Energy"
+    items = [
+        workable.to_item(job, company="Brightwave Energy", source="workable:brightwave",
+                         scraped_at=SCRAPED_AT)
+        for job in workable.jobs(page)
+    ]
+    expected = json.loads((FIXTURES / "expected-items.json").read_text(encoding="utf-8"))
+    assert [as_json(item) for item in items] == expected
+
+
+def test_odd_job_record_gives_an_item_without_raising() -> None:
+    odd = {"shortcode": 12345, "title": "Driver", "url": None,
+           "shortlink": "https://apply.workable.com/j/12345", "locations": "Leeds",
+           "city": None, "telecommuting": "yes", "description": ["x"],
+           "requirements": "<p>Licence</p>", "published_on": "2025-13-45"}
+    item = workable.to_item(odd, company=None, source="workable:x", scraped_at=SCRAPED_AT)
+    assert as_json(item) == {
+        **as_json(JobItem(scraped_at=SCRAPED_AT)),
+        "webindex": "12345", "source": "workable:x", "title": "Driver",
+        "url": "https://apply.workable.com/j/12345", "description": "Requirements\n\nLicence",
+        "date_posted": "2025-13-45",
+    }
+    assert workable.account_name(["x"]) is None
+    assert workable.jobs({"name": "Empty"}) == []
+
+
+def test_crawl_stores_the_account_jobs(sqlite_url: str, tmp_path: Path) -> None:
+    with RecordedServer(ACCOUNT) as server:
+        code, stats, stderr = crawl_api(
+            "workable", "-a", "company=brightwave", "-a", f"base_url={server.url}",
+            db_url=sqlite_url, tmp_path=tmp_path,
+        )
+    assert code == 0, stderr[-3000:]
+    # details=true: the descriptions come with the account, no request per job.
+    assert [request.target for request in server.requests] == [ACCOUNT_PATH]
+    assert stats["jobcrawl/api/pages"] == 1
+    assert stats["jobcrawl/api/items"] == stats["item_scraped_count"] == 4
+    assert stats["jobcrawl/store/new"] == 4
+    assert stats["jobcrawl/dates/closing/text"] == 2
+    assert stats["jobcrawl/dates/closing/missing"] == 2
+    assert stats["jobcrawl/salary/parsed"] == 1
+    assert "log_count/ERROR" not in stats
+
+    rows = {row["webindex"]: row for row in stored_rows(sqlite_url)}
+    assert len(rows) == 4
+    assert row_fields(rows["8F3A1C2B9D"]) == {
+        "webindex": "8F3A1C2B9D",
+        "source": "workable:brightwave",
+        "url": "https://apply.workable.com/j/8F3A1C2B9D",
+        "title": "Electrical Design Engineer",
+        "company": "Brightwave Energy",
+        "location": "Bristol, England, United Kingdom",
+        "category": "Engineering",
+        "contract_type": None,
+        "contract_time": "full_time",
+        "description": (
+            "Brightwave is looking for an Electrical Design Engineer to design the 66 kV array "
+            "cables of our next wind farm.\n\n"
+            "Salary: £42,000 - £50,000 per annum\n\n"
+            "Closing date: 21 February 2025\n\n"
+            "Requirements\n\n"
+            "Chartered (or working towards) with the IET\n"
+            "Experience with ETAP or PowerFactory\n\n"
+            "Benefits\n\n"
+            "30 days' holiday\n"
+            "Pension: 8% employer contribution"
+        ),
+        "salary_raw": "£42,000 - £50,000 per annum",
+        "salary_min": 42000.0,
+        "salary_max": 50000.0,
+        "salary_currency": "GBP",
+        "salary_period": "year",
+        "date_posted": "2025-01-28",
+        "closing_date": "2025-02-21",
+        "closing_date_raw": "Closing date: 21 February 2025",
+        "closing_date_source": "text",
+    }
+    # Hidden locations stay hidden; "Apply by 7 March" follows the posting date.
+    assert row_fields(rows["C4D5E6F7A8"]) == {
+        "webindex": "C4D5E6F7A8",
+        "source": "workable:brightwave",
+        "url": "https://apply.workable.com/j/C4D5E6F7A8",
+        "title": "Wind Turbine Technician",
+        "company": "Brightwave Energy",
+        "location": "Aberdeen, Scotland, United Kingdom / Esbjerg, Region of Southern Denmark, "
+                    "Denmark",
+        "category": "Operations",
+        "contract_type": "contract",
+        "contract_time": None,
+        "description": (
+            "Twelve-month contract maintaining turbines offshore; rotation two weeks on, two "
+            "weeks off.\n\n"
+            "Apply by 7 March.\n\n"
+            "Requirements\n\n"
+            "GWO Basic Safety Training"
+        ),
+        "salary_raw": None,
+        "salary_min": None,
+        "salary_max": None,
+        "salary_currency": None,
+        "salary_period": None,
+        "date_posted": "2025-02-04",
+        "closing_date": "2025-03-07",
+        "closing_date_raw": "Apply by 7 March",
+        "closing_date_source": "text",
+    }
+    # A remote job without department or publication date.
+    assert row_fields(rows["1B2C3D4E5F"]) == {
+        "webindex": "1B2C3D4E5F",
+        "source": "workable:brightwave",
+        "url": "https://apply.workable.com/j/1B2C3D4E5F",
+        "title": "Customer Support Specialist (Polish speaking)",
+        "company": "Brightwave Energy",
+        "location": "Remote",
+        "category": "Customer Service",
+        "contract_type": None,
+        "contract_time": "part_time",
+        "description": (
+            "Answer our Polish customers' questions about their community energy shares, 20 "
+            "hours a week, from home."
+        ),
+        "salary_raw": None,
+        "salary_min": None,
+        "salary_max": None,
+        "salary_currency": None,
+        "salary_period": None,
+        "date_posted": "2025-02-11",
+        "closing_date": None,
+        "closing_date_raw": None,
+        "closing_date_source": None,
+    }
+
+
+def test_max_items_stops_early(sqlite_url: str, tmp_path: Path) -> None:
+    with RecordedServer(ACCOUNT) as server:
+        code, stats, stderr = crawl_api(
+            "workable", "-a", "company=brightwave", "-a", "max_items=3",
+            "-a", f"base_url={server.url}", db_url=sqlite_url, tmp_path=tmp_path,
+        )
+    assert code == 0, stderr[-3000:]
+    assert stats["jobcrawl/api/items"] == stats["jobcrawl/store/new"] == 3
+    assert sorted(row["webindex"] for row in stored_rows(sqlite_url)) == [
+        "1B2C3D4E5F", "8F3A1C2B9D", "C4D5E6F7A8"
+    ]
+
+
+def test_missing_company_fails_at_start_up(sqlite_url: str, tmp_path: Path) -> None:
+    code, _, stderr = crawl_api("workable", "-a", "board=brightwave", db_url=sqlite_url,
+                                tmp_path=tmp_path)
+    assert code == 1
+    assert "spider workable needs -a company=..." in stderr
+
+
+def test_unknown_account_ends_the_crawl_with_exit_1(sqlite_url: str, tmp_path: Path) -> None:
+    with RecordedServer(ACCOUNT) as server:
+        code, stats, stderr = crawl_api(
+            "workable", "-a", "company=nosuch", "-a", f"base_url={server.url}",
+            db_url=sqlite_url, tmp_path=tmp_path,
+        )
+    assert code == 1
+    assert (f"workable: HTTP 404 from {server.url}/api/v1/widget/accounts/nosuch?details=true "
+            "(no such board or company") in stderr
+    assert stats["jobcrawl/api/http_error/404"] == 1
+    assert "item_scraped_count" not in stats

@@ -1,0 +1,210 @@
+"""End to end: `scrapy crawl site -a profile=profiles/demo-html.yaml` against the demo board."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from jobcrawl.demo.ads import DemoAd
+from jobcrawl.demo.sections import closing_words
+from jobcrawl.demo.server import DemoBoard
+from jobcrawl.extract.ids import webindex_from_url
+from tests.conftest import ROOT, run_scrapy
+from tests.recorded import crawl_api, stored_rows
+
+STATIC = "profile=profiles/demo-html.yaml"
+# What the ad's "Full time" / "Contract" ... line means in jobcrawl's vocabulary.
+CONTRACT = {"FULL_TIME": (None, "full_time"), "PART_TIME": (None, "part_time"),
+            "CONTRACTOR": ("contract", None), "TEMPORARY": ("temporary", None),
+            "INTERN": ("internship", None), None: (None, None)}
+CLOSING_SOURCE = {"structured": "structured", "text": "text", "unparseable": "text", "none": None}
+
+
+@pytest.fixture(scope="module")
+def board() -> Iterator[DemoBoard]:
+    with DemoBoard() as demo:
+        yield demo
+
+
+def crawl(board: DemoBoard, db_url: str, tmp_path: Path, *args: str) -> tuple[int, dict[str, Any],
+                                                                               str]:
+    return crawl_api("site", *args, "-a", f"base_url={board.url}", "-s", "LOG_LEVEL=INFO",
+                     db_url=db_url, tmp_path=tmp_path)
+
+
+def truth_row(ad: DemoAd, url: str, source: str) -> dict[str, Any]:
+    """The row a correct crawl stores for `ad`, from the board's own truth."""
+    contract_type, contract_time = CONTRACT[ad.employment_type]
+    closing_raw = closing_words(ad) if ad.closing_mode == "structured" else ad.closing_raw
+    return {
+        "webindex": ad.identifier or webindex_from_url(url), "source": source, "url": url,
+        "title": ad.title, "company": ad.company, "location": ad.location,
+        "category": ad.category, "contract_type": contract_type, "contract_time": contract_time,
+        "description": ad.description, "salary_raw": ad.salary_label,
+        "salary_min": ad.salary_min, "salary_max": ad.salary_max,
+        "salary_currency": ad.salary_currency,
+        "salary_period": ad.salary_period.lower() if ad.salary_period else None,
+        "date_posted": ad.date_posted.isoformat(),
+        "closing_date": ad.closing_date.isoformat() if ad.closing_mode in ("structured", "text")
+        else None,
+        "closing_date_raw": closing_raw, "closing_date_source": CLOSING_SOURCE[ad.closing_mode],
+        "seen_count": 1,
+    }
+
+
+def assert_rows_are_the_truth(board: DemoBoard, rows: list[dict[str, Any]], section: str,
+                              source: str) -> None:
+    by_url = {row["url"]: row for row in rows}
+    assert len(by_url) == len(rows) == len(board.board.ads)
+    for ad in board.board.ads:
+        url = f"{board.url}/{section}/jobs/{ad.ad_id}"
+        expected = truth_row(ad, url, source)
+        row = by_url.pop(url)
+        assert {key: row[key] for key in expected} == expected, ad.ad_id
+    assert by_url == {}
+
+
+def test_static_profile_stores_every_ad_with_its_true_fields(
+    board: DemoBoard, sqlite_url: str, tmp_path: Path
+) -> None:
+    expected = board.board.expected_sections()
+    ads_before = board.hit_count("/html/jobs/")
+    code, stats, stderr = crawl(board, sqlite_url, tmp_path, "-a", STATIC)
+    assert code == 0, stderr[-3000:]
+
+    assert stats["item_scraped_count"] == expected["html_ads"]
+    assert stats["jobcrawl/store/new"] == expected["html_ads"]
+    assert stats["jobcrawl/site/listing_pages"] == expected["html_listing_pages"]
+    assert stats["jobcrawl/site/ad_pages"] == expected["html_ads"]
+    assert stats["jobcrawl/store/failed_batches"] == 0
+    assert "log_count/ERROR" not in stats and "item_dropped_count" not in stats
+    # No page of this profile needs a browser: scrapy-playwright is never even loaded.
+    assert "jobcrawl/site/rendered_pages" not in stats
+    assert not [key for key in stats if key.startswith("playwright/")]
+    # base_url moved every request to the test's board; each ad page was fetched once.
+    assert board.hit_count("/html/jobs/") - ads_before == expected["html_ads"]
+
+    ads = board.board.ads
+    modes = Counter(ad.closing_mode for ad in ads)
+    assert stats["jobcrawl/dates/closing/structured"] == modes["structured"]
+    assert stats["jobcrawl/dates/closing/text"] == modes["text"]
+    assert stats["jobcrawl/dates/closing/unparsed"] == modes["unparseable"]
+    assert stats["jobcrawl/dates/closing/missing"] == modes["none"]
+    assert stats["jobcrawl/site/missing/company"] == sum(ad.company is None for ad in ads)
+    assert stats["jobcrawl/site/missing/webindex"] == sum(ad.identifier is None for ad in ads)
+    assert stats["jobcrawl/salary/parsed"] == sum(ad.salary_text is not None for ad in ads)
+
+    assert_rows_are_the_truth(board, stored_rows(sqlite_url), "html", "site:demo-html")
+
+
+def test_second_crawl_finds_the_same_webindexes_unchanged(
+    board: DemoBoard, sqlite_url: str, tmp_path: Path
+) -> None:
+    code, _, stderr = crawl(board, sqlite_url, tmp_path, "-a", STATIC)
+    assert code == 0, stderr[-3000:]
+    code, stats, stderr = crawl(board, sqlite_url, tmp_path, "-a", STATIC)
+    assert code == 0, stderr[-3000:]
+    assert stats["jobcrawl/store/unchanged"] == len(board.board.ads)
+    assert "jobcrawl/store/new" not in stats or stats["jobcrawl/store/new"] == 0
+    assert {row["seen_count"] for row in stored_rows(sqlite_url)} == {2}
+
+
+def test_max_pages_argument_overrides_the_profile(
+    board: DemoBoard, sqlite_url: str, tmp_path: Path
+) -> None:
+    code, stats, stderr = crawl(board, sqlite_url, tmp_path, "-a", STATIC, "-a", "max_pages=2")
+    assert code == 0, stderr[-3000:]
+    assert stats["jobcrawl/site/listing_pages"] == 2
+    assert stats["jobcrawl/store/new"] == 2 * board.board.per_page
+    urls = sorted(row["url"] for row in stored_rows(sqlite_url))
+    assert urls == sorted(f"{board.url}/html/jobs/{ad.ad_id}" for ad in board.board.ads[:40])
+
+
+def write_profile(tmp_path: Path, **changes: str) -> str:
+    text = (ROOT / "profiles" / "demo-html.yaml").read_text(encoding="utf-8")
+    for old, new in changes.items():
+        assert old in text
+        text = text.replace(old, new)
+    path = tmp_path / "profile.yaml"
+    path.write_text(text, encoding="utf-8")
+    return f"profile={path}"
+
+
+def test_lost_listing_page_marks_the_crawl_failed(
+    board: DemoBoard, sqlite_url: str, tmp_path: Path
+) -> None:
+    profile = write_profile(tmp_path, **{"/html/jobs\n": "/html/jobs?page=99\n"})
+    code, stats, stderr = crawl(board, sqlite_url, tmp_path, "-a", profile)
+    assert code == 1
+    assert stats["jobcrawl/site/request_failed/listing"] == 1
+    assert "item_scraped_count" not in stats
+    assert "crawl failed: site: listing page" in stderr
+
+
+def test_stale_links_selector_is_counted_and_warned(
+    board: DemoBoard, sqlite_url: str, tmp_path: Path
+) -> None:
+    profile = write_profile(tmp_path, **{"a.job-link": "a.vacancy-link"})
+    # The health monitors would fail this empty crawl anyway; this test is about the spider.
+    code, stats, stderr = crawl(board, sqlite_url, tmp_path, "-a", profile,
+                                "-s", "JOBCRAWL_MONITOR_MIN_ITEMS=0")
+    assert code == 0, stderr[-3000:]
+    assert stats["jobcrawl/site/listing_without_links"] == stats["jobcrawl/site/listing_pages"]
+    assert stats["jobcrawl/site/listing_pages"] == board.board.listing_pages
+    assert "no ad links on listing page" in stderr
+
+
+BROKEN = """\
+name: broken
+start_urls: [http://127.0.0.1:9/jobs, "not a url"]
+listing: {links: "css:a[", next: {xpath: "//a[", regex: "("}}
+fields: {title: "css:h1", summary: "css:p"}
+render: true
+"""
+
+
+def test_broken_profile_fails_at_start_up_listing_every_error(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text(BROKEN, encoding="utf-8")
+    code, stats, stderr = crawl_api("site", "-a", f"profile={path}", db_url=sqlite_url,
+                                    tmp_path=tmp_path)
+    assert code == 1
+    assert stats == {}  # no crawl started, so no stats file either
+    assert f"argument profile: {path} has 7 error(s):" in stderr
+    for error in [
+        "start_urls[1]: not an http(s) URL: 'not a url'",
+        "listing.links: invalid CSS selector 'a[': Expected ident or '*', got <EOF at 2>",
+        "listing.next.xpath: invalid XPath '//a[': XPath error: Invalid expression in //a[",
+        "listing.next.regex: does not compile: missing ), unterminated subpattern at position 0",
+        "fields.summary: unknown field; known: webindex, title, company, location, category, "
+        "description, salary, closing_date, date_posted, contract_type, contract_time",
+        "fields.description: required",
+        "wait_for: required when pages are rendered: the selector of an element that the "
+        "page's scripts create",
+    ]:
+        assert f"\n  {error}\n" in stderr, error
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ([], "spider site needs -a profile=PATH.yaml"),
+        (["-a", "profile=profiles/nope.yaml"], "(file): cannot read profiles/nope.yaml"),
+        (["-a", STATIC, "-a", "base_url=http://127.0.0.1:9/jobs"], "argument base_url"),
+        (["-a", STATIC, "-a", "max_pages=all"], "argument max_pages must be a whole number"),
+        (["-a", "profile=profiles/demo-js.yaml", "-s", "JOBCRAWL_CHROMIUM_PATH=/nowhere/chromium"],
+         "setting JOBCRAWL_CHROMIUM_PATH: no Chromium at '/nowhere/chromium'"),
+    ],
+)
+def test_bad_arguments_fail_at_start_with_the_argument_named(
+    sqlite_url: str, args: list[str], message: str
+) -> None:
+    result = run_scrapy("crawl", "site", *args, "-s", f"JOBCRAWL_DATABASE_URL={sqlite_url}")
+    assert result.returncode == 1
+    assert message in result.stderr
