@@ -121,11 +121,25 @@ def _coverage(raw: Any) -> dict[str, float]:
 
 # --- the checks ---------------------------------------------------------------
 
-def check_min_items(items_stored: int, minimum: int) -> CheckResult:
-    """A source that stores fewer than `minimum` ads (by default: none) is not a success."""
+def _seen(items: int, touched: int) -> str:
+    """ "N items stored"; with touched ads, "N items stored or touched (T touched)"."""
+    if touched:
+        return f"{items} items stored or touched ({touched} touched)"
+    return f"{items} items stored"
+
+
+def check_min_items(items_stored: int, minimum: int, touched: int = 0) -> CheckResult:
+    """A source that stores fewer than `minimum` ads (by default: none) is not a success.
+
+    items_stored counts the ads the recrawl touched without refetching them
+    (`touched` of them): a nightly recrawl of an unchanged board sees every ad.
+    """
     ok = items_stored >= minimum
-    return CheckResult("min_items", ok, f"{items_stored} items stored, minimum {minimum}",
-                       {"items": items_stored, "minimum": minimum})
+    figures = {"items": items_stored, "minimum": minimum}
+    if touched:
+        figures["touched"] = touched
+    return CheckResult("min_items", ok, f"{_seen(items_stored, touched)}, minimum {minimum}",
+                       figures)
 
 
 def check_error_ratio(errors: int, requests: int, maximum: float) -> CheckResult:
@@ -158,10 +172,15 @@ def check_coverage(items: int, counts: Mapping[str, int],
 
 
 def check_history(items_stored: int, previous: Sequence[int], min_ratio: float,
-                  label: str) -> CheckResult:
-    """Fewer items than min_ratio x the median of the source's earlier ok runs fails."""
+                  label: str, touched: int = 0) -> CheckResult:
+    """Fewer items than min_ratio x the median of the source's earlier ok runs fails.
+
+    Items are stored or touched ads, now and in the earlier runs (see check_min_items).
+    """
     figures: dict[str, Any] = {"items": items_stored, "previous": list(previous),
                                "minimum_ratio": min_ratio}
+    if touched:
+        figures["touched"] = touched
     if len(previous) < MIN_HISTORY_RUNS:
         return CheckResult(
             "history", True,
@@ -174,7 +193,7 @@ def check_history(items_stored: int, previous: Sequence[int], min_ratio: float,
                            "runs is 0 items", figures, skipped=True)
     ratio = items_stored / median
     figures["ratio"] = round(ratio, 6)
-    message = (f"{items_stored} items stored, {ratio:.0%} of the median {median:g} of the "
+    message = (f"{_seen(items_stored, touched)}, {ratio:.0%} of the median {median:g} of the "
                f"last {len(previous)} ok runs of {label}, minimum {min_ratio:.0%}")
     return CheckResult("history", ratio >= min_ratio, message, figures)
 
@@ -183,7 +202,7 @@ def check_history(items_stored: int, previous: Sequence[int], min_ratio: float,
 class CrawlFacts:
     """What the checks read about one crawl."""
 
-    items_stored: int
+    items_stored: int  # stored or touched
     errors: int
     requests: int
     coverage_items: int
@@ -192,13 +211,15 @@ class CrawlFacts:
     # Items stored by the source's earlier ok runs, newest first; None: not available.
     history: Sequence[int] | None = None
     history_note: str = ""  # why history is None
+    items_touched: int = 0  # of items_stored, ads touched without a refetch
 
 
 def evaluate(config: MonitorConfig, facts: CrawlFacts) -> list[CheckResult]:
     """Run every check the config switches on, in a fixed order."""
     results = []
     if config.min_items > 0:
-        results.append(check_min_items(facts.items_stored, config.min_items))
+        results.append(check_min_items(facts.items_stored, config.min_items,
+                                       facts.items_touched))
     if config.max_error_ratio is not None:
         results.append(check_error_ratio(facts.errors, facts.requests, config.max_error_ratio))
     if config.min_coverage:
@@ -210,5 +231,6 @@ def evaluate(config: MonitorConfig, facts: CrawlFacts) -> list[CheckResult]:
                                        {"items": facts.items_stored}, skipped=True))
         else:
             results.append(check_history(facts.items_stored, facts.history,
-                                         config.min_history_ratio, facts.label))
+                                         config.min_history_ratio, facts.label,
+                                         facts.items_touched))
     return results

@@ -248,6 +248,7 @@ class RunFigures:
     items_new: int = 0
     items_updated: int = 0
     items_unchanged: int = 0
+    items_touched: int = 0
     items_dropped: int = 0
     dropped: dict[str, int] = field(default_factory=dict)
     requests: int = 0
@@ -261,6 +262,11 @@ class RunFigures:
         """Ads in the database after this crawl: new + updated + unchanged."""
         return self.items_new + self.items_updated + self.items_unchanged
 
+    @property
+    def items_seen(self) -> int:
+        """Ads this crawl saw: stored, or touched (listed within the recrawl TTL, not refetched)."""
+        return self.items_stored + self.items_touched
+
     @classmethod
     def from_stats(cls, stats: Mapping[str, Any]) -> RunFigures:
         def number(key: str) -> int:
@@ -270,6 +276,7 @@ class RunFigures:
             items_new=number("jobcrawl/store/new"),
             items_updated=number("jobcrawl/store/updated"),
             items_unchanged=number("jobcrawl/store/unchanged"),
+            items_touched=number("jobcrawl/store/touched"),
             items_dropped=number("item_dropped_count"),
             dropped=_by_suffix(stats, "item_dropped_reasons_count/"),
             requests=number("downloader/request_count"),

@@ -35,6 +35,11 @@ ITEM_PIPELINES = {
     "jobcrawl.pipelines.store.StorePipeline": 400,
 }
 
+# Links to ads fetched within JOBCRAWL_RECRAWL_TTL are touched, not requested again.
+SPIDER_MIDDLEWARES = {
+    "jobcrawl.middlewares.recrawl.RecrawlMiddleware": 550,
+}
+
 FEED_EXPORTERS = {
     "jobcsv": "jobcrawl.exporters.JobCsvItemExporter",
     "jobjsonl": "jobcrawl.exporters.JobJsonLinesItemExporter",
@@ -46,10 +51,17 @@ JOBCRAWL_DATABASE_URL = os.environ.get("JOBCRAWL_DATABASE_URL", "sqlite:///jobcr
 JOBCRAWL_STORE_BATCH_SIZE = 500
 # Read ambiguous numeric dates (03/04/2024) day first, as UK/EU boards write them.
 JOBCRAWL_DATES_DAYFIRST = True
+# An ad page fetched within this time is not fetched again when a listing links it;
+# its last_seen still moves. "7d", "12h", "30m", "3600" (seconds); 0: always refetch.
+JOBCRAWL_RECRAWL_TTL = "7d"
+# After a complete crawl of a source, mark the ads it no longer lists expired (unlisted).
+JOBCRAWL_EXPIRE_UNLISTED = True
 
-# Order matters when a crawl closes: the monitors judge it, the run record stores
-# their verdict, then StatsFile writes the final stats.
+# Order matters when a crawl closes: unlisted ads are expired (after the store
+# pipeline has written everything), the monitors judge the crawl, the run record
+# stores their verdict, then StatsFile writes the final stats.
 EXTENSIONS = {
+    "jobcrawl.extensions.expiry.UnlistedExpiry": 750,
     "jobcrawl.extensions.monitors.HealthMonitors": 800,
     "jobcrawl.extensions.runrecord.RunRecord": 850,
     "jobcrawl.extensions.statsfile.StatsFile": 900,

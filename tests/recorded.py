@@ -6,7 +6,8 @@
         server.requests       # every (path?query, headers) received, in order
 
 A route key is a path plus an optional query; the query matches whatever the order of
-its parameters. A request without a route gets a JSON 404, like a real API. A route with
+its parameters. A request without a route gets the server's ``fallback`` answer, by default
+a JSON 404 like a real API's. A route with
 ``require_auth`` answers 401 unless the request's Authorization header is exactly that
 value (APIs with HTTP basic auth, such as Reed's).
 """
@@ -14,11 +15,14 @@ value (APIs with HTTP basic auth, such as Reed's).
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Self
 from urllib.parse import parse_qsl, urlsplit
+
+from jobcrawl.items import JOB_FIELDS
 
 
 def _key(target: str) -> tuple[str, tuple[tuple[str, str], ...]]:
@@ -45,6 +49,9 @@ class Recorded:
         return cls(text.encode("utf-8"), **kwargs)
 
 
+NOT_FOUND = Recorded(b'{"error": "not found"}', status=404)
+
+
 @dataclass
 class Received:
     target: str
@@ -52,8 +59,10 @@ class Received:
 
 
 class RecordedServer:
-    def __init__(self, routes: dict[str, Recorded], host: str = "127.0.0.1") -> None:
+    def __init__(self, routes: dict[str, Recorded], host: str = "127.0.0.1",
+                 fallback: Recorded = NOT_FOUND) -> None:
         self.routes = {_key(target): answer for target, answer in routes.items()}
+        self.fallback = fallback
         self.requests: list[Received] = []
         self._server = ThreadingHTTPServer((host, 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -73,9 +82,7 @@ class RecordedServer:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 server.requests.append(Received(self.path, dict(self.headers.items())))
-                answer = server.routes.get(_key(self.path)) or Recorded(
-                    b'{"error": "not found"}', status=404
-                )
+                answer = server.routes.get(_key(self.path)) or server.fallback
                 if answer.require_auth is not None and (
                     self.headers.get("Authorization") != answer.require_auth
                 ):
@@ -120,6 +127,16 @@ def crawl_api(spider: str, *args: str, db_url: str, tmp_path: Path,
     )
     stats = json.loads(stats_path.read_text()) if stats_path.exists() else {}
     return result.returncode, stats, result.stderr
+
+
+def as_json(item: Any) -> dict[str, Any]:
+    """A JobItem as a dict with ISO dates, to compare with expected JSON."""
+    return {key: v.isoformat() if isinstance(v, date) else v for key, v in asdict(item).items()}
+
+
+def row_fields(row: dict[str, Any], *extra: str) -> dict[str, Any]:
+    """A stored row's JobItem columns (without the crawl-time scraped_at), plus `extra`."""
+    return {name: row[name] for name in [*JOB_FIELDS, *extra] if name != "scraped_at"}
 
 
 def stored_rows(db_url: str) -> list[dict[str, Any]]:

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -14,24 +13,19 @@ from scrapy.http import Request, TextResponse
 from scrapy.utils.test import get_crawler
 
 from jobcrawl.extract import adzuna
-from jobcrawl.items import JOB_FIELDS, JobItem
+from jobcrawl.items import JobItem
 from jobcrawl.spiders.adzuna import AdzunaSpider
-from tests.recorded import Recorded, RecordedServer, crawl_api, stored_rows
+from tests.recorded import Recorded, RecordedServer, as_json, crawl_api, row_fields, stored_rows
 
 FIXTURES = Path(__file__).parent / "fixtures" / "api" / "adzuna"
 EXPECTED: dict[str, dict[str, Any]] = json.loads((FIXTURES / "expected_items.json").read_text())
 SCRAPED_AT = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
-ROW_FIELDS = [name for name in JOB_FIELDS if name != "scraped_at"]
 APP_ID = "8f3a1c22"
 APP_KEY = "d41d8cd98f00b204e9800998ecf8427e"
 KEYS = ["-s", f"JOBCRAWL_ADZUNA_APP_ID={APP_ID}", "-s", f"JOBCRAWL_ADZUNA_APP_KEY={APP_KEY}"]
 FILLERS = 45  # page 1 holds 50 results: the 5 recorded ones and these
 AUTH_FAIL = {"__CLASS__": "Adzuna::API::Response::Exception", "exception": "AUTH_FAIL",
              "display": "Authorisation failed", "doc": "http://api.adzuna.com/v1/doc"}
-
-
-def as_json(value: Any) -> dict[str, Any]:
-    return {key: v.isoformat() if isinstance(v, date) else v for key, v in asdict(value).items()}
 
 
 def load(name: str) -> dict[str, Any]:
@@ -171,6 +165,7 @@ def test_crawl_reads_every_page_until_the_count(sqlite_url: str, tmp_path: Path)
         )
         requested = [request.target for request in server.requests]
     assert code == 0, stderr[-3000:]
+    assert stats["jobcrawl/adzuna/listing_complete"] is True
     # count (54) is reached on page 2: page 3 is never asked for.
     assert requested == [page_target(1), page_target(2)]
     assert stats["jobcrawl/api/pages"] == 2
@@ -194,7 +189,7 @@ def test_crawl_reads_every_page_until_the_count(sqlite_url: str, tmp_path: Path)
                        "closing_date_raw": "Closing date for applications 20/03/2026"},
     }
     for webindex, changes in settled.items():
-        row = {name: rows[webindex][name] for name in [*ROW_FIELDS, "seen_count"]}
+        row = row_fields(rows[webindex], "seen_count")
         assert row == {**EXPECTED[webindex], **changes, "seen_count": 1}, webindex
 
 
@@ -207,6 +202,7 @@ def test_max_items_reads_only_the_pages_it_needs(sqlite_url: str, tmp_path: Path
         )
         requested = [request.target for request in server.requests]
     assert code == 0, stderr[-3000:]
+    assert stats["jobcrawl/adzuna/listing_complete"] is False
     assert requested == [page_target(1)]
     assert stats["jobcrawl/api/items"] == stats["jobcrawl/store/new"] == 3
 
@@ -221,6 +217,7 @@ def test_a_refused_key_401_ends_the_crawl_without_logging_it(
             "-s", "JOBCRAWL_ADZUNA_APP_KEY=revoked", db_url=sqlite_url, tmp_path=tmp_path,
         )
     assert code == 1
+    assert stats["jobcrawl/adzuna/listing_complete"] is False
     masked = f"{server.url}/v1/api/jobs/gb/search/1?app_id=***&app_key=***"
     assert f"adzuna: HTTP 401 from {masked}" in stderr
     assert "check the API key settings" in stderr

@@ -3,28 +3,17 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from jobcrawl.extract import ashby
-from jobcrawl.items import JOB_FIELDS, JobItem
-from tests.recorded import Recorded, RecordedServer, crawl_api, stored_rows
+from jobcrawl.items import JobItem
+from tests.recorded import Recorded, RecordedServer, as_json, crawl_api, row_fields, stored_rows
 
 FIXTURES = Path(__file__).parent / "fixtures" / "api" / "ashby"
 SCRAPED_AT = datetime(2025, 2, 15, 12, 0, tzinfo=UTC)
 BOARD_PATH = "/posting-api/job-board/kestrel?includeCompensation=true"
 BOARD = {BOARD_PATH: Recorded.file(FIXTURES / "job-board.json")}
-
-
-def as_json(item: JobItem) -> dict[str, Any]:
-    return {k: v.isoformat() if isinstance(v, date) else v for k, v in asdict(item).items()}
-
-
-def row_fields(row: dict[str, Any]) -> dict[str, Any]:
-    """A stored row's JobItem columns, without the crawl-time scraped_at."""
-    return {name: row[name] for name in JOB_FIELDS if name != "scraped_at"}
 
 
 def test_every_listed_job_becomes_the_expected_item() -> None:
@@ -66,6 +55,7 @@ def test_crawl_stores_the_listed_jobs(sqlite_url: str, tmp_path: Path) -> None:
             db_url=sqlite_url, tmp_path=tmp_path,
         )
     assert code == 0, stderr[-3000:]
+    assert stats["jobcrawl/ashby/listing_complete"] is True
     assert [request.target for request in server.requests] == [BOARD_PATH]
     assert stats["jobcrawl/api/pages"] == 1
     assert stats["jobcrawl/ashby/unlisted"] == 1
@@ -163,6 +153,7 @@ def test_max_items_stops_early(sqlite_url: str, tmp_path: Path) -> None:
             db_url=sqlite_url, tmp_path=tmp_path,
         )
     assert code == 0, stderr[-3000:]
+    assert stats["jobcrawl/ashby/listing_complete"] is False
     assert stats["jobcrawl/api/items"] == stats["jobcrawl/store/new"] == 1
     assert [row["title"] for row in stored_rows(sqlite_url)] == ["Product Designer"]
 
@@ -180,6 +171,7 @@ def test_unknown_board_ends_the_crawl_with_exit_1(sqlite_url: str, tmp_path: Pat
             db_url=sqlite_url, tmp_path=tmp_path,
         )
     assert code == 1
+    assert stats["jobcrawl/ashby/listing_complete"] is False
     assert (f"ashby: HTTP 404 from {server.url}/posting-api/job-board/nosuch"
             "?includeCompensation=true (no such board or company") in stderr
     assert stats["jobcrawl/api/http_error/404"] == 1

@@ -3,28 +3,17 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from jobcrawl.extract import greenhouse
-from jobcrawl.items import JOB_FIELDS, JobItem
-from tests.recorded import Recorded, RecordedServer, crawl_api, stored_rows
+from jobcrawl.items import JobItem
+from tests.recorded import Recorded, RecordedServer, as_json, crawl_api, row_fields, stored_rows
 
 FIXTURES = Path(__file__).parent / "fixtures" / "api" / "greenhouse"
 SCRAPED_AT = datetime(2025, 2, 15, 12, 0, tzinfo=UTC)
 JOBS = "/v1/boards/northwind/jobs?content=true"
 BOARD = {JOBS: Recorded.file(FIXTURES / "jobs.json")}
-
-
-def as_json(item: JobItem) -> dict[str, Any]:
-    return {k: v.isoformat() if isinstance(v, date) else v for k, v in asdict(item).items()}
-
-
-def row_fields(row: dict[str, Any]) -> dict[str, Any]:
-    """A stored row's JobItem columns, without the crawl-time scraped_at."""
-    return {name: row[name] for name in JOB_FIELDS if name != "scraped_at"}
 
 
 def test_every_job_becomes_the_expected_item() -> None:
@@ -59,6 +48,7 @@ def test_crawl_stores_the_board_with_its_fields(sqlite_url: str, tmp_path: Path)
             db_url=sqlite_url, tmp_path=tmp_path,
         )
     assert code == 0, stderr[-3000:]
+    assert stats["jobcrawl/greenhouse/listing_complete"] is True
     # The real path and query, on the base_url origin; one response holds the whole board.
     assert [request.target for request in server.requests] == [JOBS]
     assert stats["jobcrawl/api/pages"] == 1
@@ -162,6 +152,7 @@ def test_max_items_stops_early(sqlite_url: str, tmp_path: Path) -> None:
             "-a", "max_items=2", db_url=sqlite_url, tmp_path=tmp_path,
         )
     assert code == 0, stderr[-3000:]
+    assert stats["jobcrawl/greenhouse/listing_complete"] is False
     assert stats["jobcrawl/api/items"] == stats["jobcrawl/store/new"] == 2
     assert [row["webindex"] for row in stored_rows(sqlite_url)] == ["4012345008", "4012399008"]
 
@@ -179,6 +170,7 @@ def test_unknown_board_ends_the_crawl_with_exit_1(sqlite_url: str, tmp_path: Pat
             db_url=sqlite_url, tmp_path=tmp_path,
         )
     assert code == 1
+    assert stats["jobcrawl/greenhouse/listing_complete"] is False
     assert (f"greenhouse: HTTP 404 from {server.url}/v1/boards/nosuch/jobs?content=true "
             "(no such board or company") in stderr
     assert stats["jobcrawl/api/http_error/404"] == 1

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from jobcrawl.extract import lever
-from jobcrawl.items import JOB_FIELDS, JobItem
+from jobcrawl.items import JobItem
 from jobcrawl.spiders.lever import LeverSpider
-from tests.recorded import Recorded, RecordedServer, crawl_api, stored_rows
+from tests.recorded import Recorded, RecordedServer, as_json, crawl_api, row_fields, stored_rows
 
 FIXTURES = Path(__file__).parent / "fixtures" / "api" / "lever"
 SCRAPED_AT = datetime(2025, 2, 15, 12, 0, tzinfo=UTC)
@@ -31,15 +29,6 @@ SITE = {
     page_path(4): Recorded.file(FIXTURES / "page-4.json"),
     page_path(5): Recorded.text("[]"),
 }
-
-
-def as_json(item: JobItem) -> dict[str, Any]:
-    return {k: v.isoformat() if isinstance(v, date) else v for k, v in asdict(item).items()}
-
-
-def row_fields(row: dict[str, Any]) -> dict[str, Any]:
-    """A stored row's JobItem columns, without the crawl-time scraped_at."""
-    return {name: row[name] for name in JOB_FIELDS if name != "scraped_at"}
 
 
 def test_every_posting_becomes_the_expected_item() -> None:
@@ -89,6 +78,7 @@ def test_crawl_reads_every_page_until_an_empty_one(sqlite_url: str, tmp_path: Pa
             "-a", f"base_url={server.url}", db_url=sqlite_url, tmp_path=tmp_path,
         )
     assert code == 0, stderr[-3000:]
+    assert stats["jobcrawl/lever/listing_complete"] is True
     assert [request.target for request in server.requests] == [
         page_path(0), page_path(2), page_path(4), page_path(5)
     ]
@@ -195,6 +185,7 @@ def test_max_items_stops_paging(sqlite_url: str, tmp_path: Path) -> None:
             "-a", f"base_url={server.url}", db_url=sqlite_url, tmp_path=tmp_path,
         )
     assert code == 0, stderr[-3000:]
+    assert stats["jobcrawl/lever/listing_complete"] is False
     assert [request.target for request in server.requests] == [page_path(0), page_path(2)]
     assert stats["jobcrawl/api/items"] == stats["jobcrawl/store/new"] == 3
     assert len(stored_rows(sqlite_url)) == 3
@@ -213,6 +204,7 @@ def test_unknown_company_ends_the_crawl_with_exit_1(sqlite_url: str, tmp_path: P
             db_url=sqlite_url, tmp_path=tmp_path,
         )
     assert code == 1
+    assert stats["jobcrawl/lever/listing_complete"] is False
     assert (f"lever: HTTP 404 from {server.url}/v0/postings/nosuch?mode=json&skip=0&limit=100 "
             "(no such board or company") in stderr
     assert stats["jobcrawl/api/http_error/404"] == 1

@@ -3,26 +3,19 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from jobcrawl.extract import personio
-from jobcrawl.items import JOB_FIELDS
 from jobcrawl.spiders.personio import PersonioSpider
-from tests.recorded import Recorded, RecordedServer, crawl_api, stored_rows
+from tests.recorded import Recorded, RecordedServer, as_json, crawl_api, row_fields, stored_rows
 
 FIXTURES = Path(__file__).parent / "fixtures" / "api" / "personio"
 EXPECTED: dict[str, dict[str, Any]] = json.loads((FIXTURES / "expected_items.json").read_text())
 SCRAPED_AT = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
-ROW_FIELDS = [name for name in JOB_FIELDS if name != "scraped_at"]
-
-
-def as_json(value: Any) -> dict[str, Any]:
-    return {key: v.isoformat() if isinstance(v, date) else v for key, v in asdict(value).items()}
 
 
 def test_every_position_becomes_the_expected_item() -> None:
@@ -80,6 +73,7 @@ def test_crawl_stores_every_position_with_its_fields(sqlite_url: str, tmp_path: 
         )
         requested = [request.target for request in server.requests]
     assert code == 0, stderr[-3000:]
+    assert stats["jobcrawl/personio/listing_complete"] is True
     assert requested == ["/xml?language=en"]
     assert stats["jobcrawl/api/pages"] == 1
     assert stats["jobcrawl/api/items"] == 4
@@ -101,7 +95,7 @@ def test_crawl_stores_every_position_with_its_fields(sqlite_url: str, tmp_path: 
                     "closing_date_raw": "Closing date: 20 April 2026"},
     }
     for webindex, changes in settled.items():
-        row = {name: rows[webindex][name] for name in [*ROW_FIELDS, "seen_count"]}
+        row = row_fields(rows[webindex], "seen_count")
         assert row == {**EXPECTED[webindex], **changes, "seen_count": 1}, webindex
 
 
@@ -112,6 +106,7 @@ def test_max_items_stops_after_that_many_positions(sqlite_url: str, tmp_path: Pa
             "-a", "max_items=1", db_url=sqlite_url, tmp_path=tmp_path,
         )
     assert code == 0, stderr[-3000:]
+    assert stats["jobcrawl/personio/listing_complete"] is False
     assert stats["jobcrawl/api/items"] == stats["jobcrawl/store/new"] == 1
     assert [row["webindex"] for row in stored_rows(sqlite_url)] == ["1520744"]
 
@@ -144,6 +139,7 @@ def test_unknown_company_404_ends_the_crawl_with_exit_1(
             db_url=sqlite_url, tmp_path=tmp_path,
         )
     assert code == 1
+    assert stats["jobcrawl/personio/listing_complete"] is False
     assert f"personio: HTTP 404 from {server.url}/xml (no such board or company" in stderr
     assert stats["jobcrawl/api/http_error/404"] == 1
 
@@ -159,5 +155,7 @@ def test_a_page_that_is_no_feed_is_a_failed_crawl_not_an_empty_one(
             db_url=sqlite_url, tmp_path=tmp_path,
         )
     assert code == 1
+    assert stats["jobcrawl/personio/listing_complete"] is False
     assert stats["jobcrawl/personio/bad_response"] == 1
-    assert f"{server.url}/xml is not a Personio XML feed" in stderr
+    assert (f"personio: unreadable response from {server.url}/xml: not a Personio XML feed "
+            "(root element is <html>") in stderr

@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from jobcrawl.extract import recruitee
-from jobcrawl.items import JOB_FIELDS
-from tests.recorded import Recorded, RecordedServer, crawl_api, stored_rows
+from tests.recorded import Recorded, RecordedServer, as_json, crawl_api, row_fields, stored_rows
 
 FIXTURES = Path(__file__).parent / "fixtures" / "api" / "recruitee"
 EXPECTED: dict[str, dict[str, Any]] = json.loads((FIXTURES / "expected_items.json").read_text())
 SCRAPED_AT = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
-ROW_FIELDS = [name for name in JOB_FIELDS if name != "scraped_at"]
-
-
-def as_json(value: Any) -> dict[str, Any]:
-    return {key: v.isoformat() if isinstance(v, date) else v for key, v in asdict(value).items()}
 
 
 def load_offers() -> list[dict[str, Any]]:
@@ -70,6 +63,7 @@ def test_crawl_stores_every_published_offer_with_its_fields(
         )
         requested = [request.target for request in server.requests]
     assert code == 0, stderr[-3000:]
+    assert stats["jobcrawl/recruitee/listing_complete"] is True
     assert requested == ["/api/offers"]
     assert stats["jobcrawl/api/pages"] == 1
     assert stats["jobcrawl/api/items"] == 4
@@ -89,7 +83,7 @@ def test_crawl_stores_every_published_offer_with_its_fields(
         "1293550": {"closing_date": "2026-05-31"},
     }
     for webindex, changes in settled.items():
-        row = {name: rows[webindex][name] for name in [*ROW_FIELDS, "seen_count"]}
+        row = row_fields(rows[webindex], "seen_count")
         assert row == {**EXPECTED[webindex], **changes, "seen_count": 1}, webindex
 
 
@@ -101,6 +95,7 @@ def test_max_items_stops_after_that_many_offers(sqlite_url: str, tmp_path: Path)
             "-a", "max_items=2", db_url=sqlite_url, tmp_path=tmp_path,
         )
     assert code == 0, stderr[-3000:]
+    assert stats["jobcrawl/recruitee/listing_complete"] is False
     assert stats["jobcrawl/api/items"] == stats["jobcrawl/store/new"] == 2
     assert [row["webindex"] for row in stored_rows(sqlite_url)] == ["1284471", "1290035"]
 
@@ -120,6 +115,7 @@ def test_unknown_company_404_ends_the_crawl_with_exit_1(
             db_url=sqlite_url, tmp_path=tmp_path,
         )
     assert code == 1
+    assert stats["jobcrawl/recruitee/listing_complete"] is False
     assert f"recruitee: HTTP 404 from {server.url}/api/offers (no such board or company" in stderr
     assert stats["jobcrawl/api/http_error/404"] == 1
     assert stats.get("item_scraped_count", 0) == 0
@@ -135,5 +131,6 @@ def test_an_unreadable_board_is_a_failed_crawl_not_an_empty_one(
             db_url=sqlite_url, tmp_path=tmp_path,
         )
     assert code == 1
+    assert stats["jobcrawl/recruitee/listing_complete"] is False
     assert stats["jobcrawl/recruitee/bad_response"] == 1
     assert f"unreadable response from {server.url}/api/offers: not JSON" in stderr

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -15,23 +14,17 @@ from scrapy.utils.test import get_crawler
 from w3lib.http import basic_auth_header
 
 from jobcrawl.extract import reed
-from jobcrawl.items import JOB_FIELDS
 from jobcrawl.spiders.reed import ReedSpider
-from tests.recorded import Recorded, RecordedServer, crawl_api, stored_rows
+from tests.recorded import Recorded, RecordedServer, as_json, crawl_api, row_fields, stored_rows
 
 FIXTURES = Path(__file__).parent / "fixtures" / "api" / "reed"
 EXPECTED: dict[str, dict[str, Any]] = json.loads((FIXTURES / "expected_items.json").read_text())
 SCRAPED_AT = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
-ROW_FIELDS = [name for name in JOB_FIELDS if name != "scraped_at"]
 API_KEY = "5f0c2d7e-1b9a-4c3e-8f21-reed-test-key"
 AUTH = basic_auth_header(API_KEY, "").decode()
 KEY_SETTING = ["-s", f"JOBCRAWL_REED_API_KEY={API_KEY}"]
 WITHDRAWN = "52450002"  # on search page 2, but its details answer 404
 FILLERS = 96  # page 1 holds 100 results: the 4 recorded ones and these
-
-
-def as_json(value: Any) -> dict[str, Any]:
-    return {key: v.isoformat() if isinstance(v, date) else v for key, v in asdict(value).items()}
 
 
 def load(name: str) -> dict[str, Any]:
@@ -172,6 +165,7 @@ def test_crawl_reads_every_page_and_every_job_with_the_key(
         details = [r for r in server.requests if r.target.startswith("/api/1.0/jobs/")]
         authorizations = {r.headers.get("Authorization") for r in server.requests}
     assert code == 0, stderr[-3000:]
+    assert stats["jobcrawl/reed/listing_complete"] is True
     # totalResults (103) ends the search after page 2: no third page is asked for.
     assert sorted(searches) == sorted([search_target(0), search_target(100)])
     assert len(details) == 103
@@ -182,7 +176,7 @@ def test_crawl_reads_every_page_and_every_job_with_the_key(
     assert stats["jobcrawl/store/new"] == 102
     assert stats["jobcrawl/reed/details_gone"] == 1
     assert "log_count/ERROR" not in stats
-    assert f"job details gone (HTTP 404), skipped: {server.url}/api/1.0/jobs/{WITHDRAWN}" in stderr
+    assert f"reed: {server.url}/api/1.0/jobs/{WITHDRAWN} is gone (HTTP 404); skipped" in stderr
     assert API_KEY not in stderr
 
     rows = {row["webindex"]: row for row in stored_rows(sqlite_url)}
@@ -196,7 +190,7 @@ def test_crawl_reads_every_page_and_every_job_with_the_key(
         "52450001": {"closing_date": "2026-04-06"},
     }
     for webindex, changes in settled.items():
-        row = {name: rows[webindex][name] for name in [*ROW_FIELDS, "seen_count"]}
+        row = row_fields(rows[webindex], "seen_count")
         assert row == {**EXPECTED[webindex], **changes, "seen_count": 1}, webindex
 
 
@@ -209,6 +203,7 @@ def test_max_items_reads_no_more_than_it_needs(sqlite_url: str, tmp_path: Path) 
         )
         requested = [r.target for r in server.requests]
     assert code == 0, stderr[-3000:]
+    assert stats["jobcrawl/reed/listing_complete"] is False
     assert requested[0] == search_target(0)
     assert sorted(requested[1:]) == [f"/api/1.0/jobs/{job}"
                                      for job in ("52437891", "52440102", "52441550")]
@@ -223,6 +218,7 @@ def test_a_wrong_key_401_ends_the_crawl_with_exit_1(sqlite_url: str, tmp_path: P
             db_url=sqlite_url, tmp_path=tmp_path,
         )
     assert code == 1
+    assert stats["jobcrawl/reed/listing_complete"] is False
     assert "reed: HTTP 401 from" in stderr
     assert "check the API key settings" in stderr
     assert "not-my-key" not in stderr

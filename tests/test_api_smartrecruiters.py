@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from jobcrawl.extract import smartrecruiters
-from jobcrawl.items import JOB_FIELDS, JobItem
+from jobcrawl.items import JobItem
 from jobcrawl.spiders.smartrecruiters import SmartRecruitersSpider
-from tests.recorded import Recorded, RecordedServer, crawl_api, stored_rows
+from tests.recorded import Recorded, RecordedServer, as_json, crawl_api, row_fields, stored_rows
 
 FIXTURES = Path(__file__).parent / "fixtures" / "api" / "smartrecruiters"
 SCRAPED_AT = datetime(2025, 2, 15, 12, 0, tzinfo=UTC)
@@ -33,15 +31,6 @@ COMPANY = {
        for offset in (0, 2, 4)},
     **{f"{POSTINGS}/{pid}": Recorded.file(FIXTURES / f"posting-{pid}.json") for pid in DETAILS},
 }
-
-
-def as_json(item: JobItem) -> dict[str, Any]:
-    return {k: v.isoformat() if isinstance(v, date) else v for k, v in asdict(item).items()}
-
-
-def row_fields(row: dict[str, Any]) -> dict[str, Any]:
-    """A stored row's JobItem columns, without the crawl-time scraped_at."""
-    return {name: row[name] for name in JOB_FIELDS if name != "scraped_at"}
 
 
 def test_every_detail_becomes_the_expected_item() -> None:
@@ -97,6 +86,7 @@ def test_crawl_reads_list_pages_to_total_found_then_details(
             "-a", f"base_url={server.url}", db_url=sqlite_url, tmp_path=tmp_path,
         )
     assert code == 0, stderr[-3000:]
+    assert stats["jobcrawl/smartrecruiters/listing_complete"] is True
     targets = [request.target for request in server.requests]
     # offset + page length reaches totalFound (6) after the third page: no fourth request.
     assert [t for t in targets if t.startswith(f"{POSTINGS}?")] == [
@@ -112,7 +102,7 @@ def test_crawl_reads_list_pages_to_total_found_then_details(
     assert stats["jobcrawl/dates/closing/text"] == 2
     assert stats["jobcrawl/dates/closing/missing"] == 3
     assert "jobcrawl/failed/api" not in stats
-    assert f"posting {server.url}{POSTINGS}/{GONE} is gone (HTTP 404); skipped" in stderr
+    assert f"smartrecruiters: {server.url}{POSTINGS}/{GONE} is gone (HTTP 404); skipped" in stderr
 
     rows = {row["webindex"]: row for row in stored_rows(sqlite_url)}
     assert sorted(rows) == list(DETAILS)
@@ -191,6 +181,7 @@ def test_max_items_stops_list_pages_and_details(sqlite_url: str, tmp_path: Path)
             db_url=sqlite_url, tmp_path=tmp_path,
         )
     assert code == 0, stderr[-3000:]
+    assert stats["jobcrawl/smartrecruiters/listing_complete"] is False
     assert server.hits(POSTINGS) == 2  # list pages at offsets 0 and 2
     assert sum(server.hits(f"{POSTINGS}/{pid}") for pid in (*DETAILS, GONE)) == 3
     assert stats["jobcrawl/api/items"] == stats["jobcrawl/store/new"] == 3
@@ -213,7 +204,29 @@ def test_failing_list_request_ends_the_crawl_with_exit_1(
             db_url=sqlite_url, tmp_path=tmp_path,
         )
     assert code == 1
+    assert stats["jobcrawl/smartrecruiters/listing_complete"] is False
     assert (f"smartrecruiters: HTTP 403 from {server.url}{list_path(0, limit=100)} "
             "(the API refused the request") in stderr
     assert stats["jobcrawl/api/http_error/403"] == 1
     assert "item_scraped_count" not in stats
+
+
+def test_an_unreadable_detail_loses_only_its_ad_but_fails_the_crawl(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    broken = f"{POSTINGS}/{DETAILS[1]}"
+    routes = {**COMPANY, broken: Recorded.text("<html>Bad gateway</html>",
+                                               content_type="text/html")}
+    with RecordedServer(routes) as server:
+        code, stats, stderr = crawl_api(
+            "smartrecruiters", "-a", "company=HelixBio", "-a", "page_size=2",
+            "-a", f"base_url={server.url}", db_url=sqlite_url, tmp_path=tmp_path,
+        )
+    assert code == 1
+    assert stats["jobcrawl/smartrecruiters/bad_response"] == 1
+    assert f"smartrecruiters: unreadable response from {server.url}{broken}: not JSON" in stderr
+    assert "spider_exceptions/count" not in stats
+    assert sorted(row["webindex"] for row in stored_rows(sqlite_url)) == [
+        pid for pid in DETAILS if pid != DETAILS[1]
+    ]
+    assert stats["jobcrawl/smartrecruiters/listing_complete"] is False

@@ -3,28 +3,17 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from jobcrawl.extract import workable
-from jobcrawl.items import JOB_FIELDS, JobItem
-from tests.recorded import Recorded, RecordedServer, crawl_api, stored_rows
+from jobcrawl.items import JobItem
+from tests.recorded import Recorded, RecordedServer, as_json, crawl_api, row_fields, stored_rows
 
 FIXTURES = Path(__file__).parent / "fixtures" / "api" / "workable"
 SCRAPED_AT = datetime(2025, 2, 15, 12, 0, tzinfo=UTC)
 ACCOUNT_PATH = "/api/v1/widget/accounts/brightwave?details=true"
 ACCOUNT = {ACCOUNT_PATH: Recorded.file(FIXTURES / "account.json")}
-
-
-def as_json(item: JobItem) -> dict[str, Any]:
-    return {k: v.isoformat() if isinstance(v, date) else v for k, v in asdict(item).items()}
-
-
-def row_fields(row: dict[str, Any]) -> dict[str, Any]:
-    """A stored row's JobItem columns, without the crawl-time scraped_at."""
-    return {name: row[name] for name in JOB_FIELDS if name != "scraped_at"}
 
 
 def test_every_job_becomes_the_expected_item() -> None:
@@ -62,6 +51,7 @@ def test_crawl_stores_the_account_jobs(sqlite_url: str, tmp_path: Path) -> None:
             db_url=sqlite_url, tmp_path=tmp_path,
         )
     assert code == 0, stderr[-3000:]
+    assert stats["jobcrawl/workable/listing_complete"] is True
     # details=true: the descriptions come with the account, no request per job.
     assert [request.target for request in server.requests] == [ACCOUNT_PATH]
     assert stats["jobcrawl/api/pages"] == 1
@@ -169,6 +159,7 @@ def test_max_items_stops_early(sqlite_url: str, tmp_path: Path) -> None:
             "-a", f"base_url={server.url}", db_url=sqlite_url, tmp_path=tmp_path,
         )
     assert code == 0, stderr[-3000:]
+    assert stats["jobcrawl/workable/listing_complete"] is False
     assert stats["jobcrawl/api/items"] == stats["jobcrawl/store/new"] == 3
     assert sorted(row["webindex"] for row in stored_rows(sqlite_url)) == [
         "1B2C3D4E5F", "8F3A1C2B9D", "C4D5E6F7A8"
@@ -189,6 +180,7 @@ def test_unknown_account_ends_the_crawl_with_exit_1(sqlite_url: str, tmp_path: P
             db_url=sqlite_url, tmp_path=tmp_path,
         )
     assert code == 1
+    assert stats["jobcrawl/workable/listing_complete"] is False
     assert (f"workable: HTTP 404 from {server.url}/api/v1/widget/accounts/nosuch?details=true "
             "(no such board or company") in stderr
     assert stats["jobcrawl/api/http_error/404"] == 1

@@ -67,7 +67,8 @@ def test_revisions_form_one_chain_from_the_baseline() -> None:
     from alembic.script import ScriptDirectory
 
     script = ScriptDirectory.from_config(alembic_config())
-    assert [rev.revision for rev in reversed(list(script.walk_revisions()))] == ["0001", "0002"]
+    revisions = [rev.revision for rev in reversed(list(script.walk_revisions()))]
+    assert revisions == ["0001", "0002", "0003"]
 
 
 def test_migrations_match_the_models(db_url: str, tmp_path: Path,
@@ -153,3 +154,25 @@ def test_unknown_revision_is_refused(sqlite_url: str) -> None:
     engine.dispose()
     with pytest.raises(RuntimeError, match="at revision 9999, which this jobcrawl does not know"):
         ensure_schema(sqlite_url, auto_upgrade=True)
+
+
+def test_0003_backfills_last_fetched_from_scraped_at_and_leaves_ads_live(db_url: str) -> None:
+    upgrade(db_url, "0002")
+    engine = make_engine(db_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO jobs (webindex, source, url, title, description, scraped_at, "
+                "first_seen, last_seen, seen_count, content_hash, last_run) VALUES ('1', 's', "
+                "'https://x.example/1', 't', 'd', '2024-03-01 09:00:00+00:00', "
+                "'2024-03-01 09:00:00+00:00', '2024-03-02 09:00:00+00:00', 2, 'h', 'r')"))
+        upgrade(db_url)
+        with engine.connect() as connection:
+            row = connection.execute(text(
+                "SELECT scraped_at, last_fetched, expired_at, expiry_reason, expiry_evidence "
+                "FROM jobs")).one()
+            touched = connection.execute(text("SELECT COUNT(*) FROM recrawl_pages")).scalar()
+    finally:
+        engine.dispose()
+    assert (row.last_fetched, row.expired_at, row.expiry_reason, row.expiry_evidence,
+            touched) == (row.scraped_at, None, None, None, 0)

@@ -13,7 +13,14 @@ from sqlalchemy import select
 from jobcrawl.db.engine import make_engine
 from jobcrawl.db.migrate import upgrade
 from jobcrawl.db.models import Job
-from jobcrawl.db.upsert import UpsertResult, content_hash, job_row, upsert_jobs
+from jobcrawl.db.upsert import (
+    UpsertResult,
+    content_hash,
+    job_row,
+    prepared_row,
+    upsert_jobs,
+    upsert_rows,
+)
 from jobcrawl.items import JOB_FIELDS, JobItem
 from tests.conftest import ROOT
 
@@ -71,7 +78,7 @@ def rows(url: str) -> dict[str, dict[str, Any]]:
 
 
 def expected_row(item: JobItem, *, first_seen: datetime, last_seen: datetime, seen_count: int,
-                 run_id: str) -> dict[str, Any]:
+                 run_id: str, **expiry: Any) -> dict[str, Any]:
     row = job_row(item)
     return {
         **row,
@@ -80,6 +87,10 @@ def expected_row(item: JobItem, *, first_seen: datetime, last_seen: datetime, se
         "seen_count": seen_count,
         "content_hash": content_hash(row),
         "last_run": run_id,
+        # Every upserted sighting was fetched: last_fetched follows last_seen.
+        "last_fetched": last_seen,
+        "expired_at": None, "expiry_reason": None, "expiry_evidence": None,
+        **expiry,
     }
 
 
@@ -205,3 +216,41 @@ def test_job_row_converts_to_utc_dates_and_floats() -> None:
 def test_job_row_rejects_unconvertible_values(bad: dict[str, Any]) -> None:
     with pytest.raises((TypeError, ValueError)):
         job_row({"webindex": "x", **bad})
+
+
+def closed_row(item: JobItem, evidence: str = "page says: 'This vacancy has now closed'"
+               ) -> dict[str, Any]:
+    row = prepared_row(item)
+    row.update(expired_at=row["scraped_at"], expiry_reason="closed", expiry_evidence=evidence)
+    return row
+
+
+def upsert_prepared(url: str, rows_: list[dict[str, Any]], run_id: str) -> UpsertResult:
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            return upsert_rows(connection, rows_, run_id=run_id)
+    finally:
+        engine.dispose()
+
+
+def test_a_closed_page_stores_the_ad_expired_and_keeps_its_first_expiry(db_url: str) -> None:
+    upsert(db_url, [ad("a"), ad("b")], "run1")
+    result = upsert_prepared(db_url, [closed_row(ad("a", T2))], "run2")
+    assert result == UpsertResult(unchanged=1, closed=1)
+    evidence = "page says: 'This vacancy has now closed'"
+    assert rows(db_url)["a"] == expected_row(
+        ad("a", T2), first_seen=T1, last_seen=T2, seen_count=2, run_id="run2",
+        expired_at=T2, expiry_reason="closed", expiry_evidence=evidence)
+    # Still closed a day later: counted once, and it keeps the day it closed.
+    assert upsert_prepared(db_url, [closed_row(ad("a", T3))], "run3") == UpsertResult(unchanged=1)
+    assert rows(db_url)["a"]["expired_at"] == T2
+    assert rows(db_url)["b"]["expired_at"] is None
+
+
+def test_an_expired_ad_fetched_again_without_a_notice_is_reactivated(db_url: str) -> None:
+    upsert_prepared(db_url, [closed_row(ad("a"))], "run1")
+    assert upsert(db_url, [ad("a", T2), ad("b", T2)], "run2") == UpsertResult(
+        new=1, unchanged=1, reactivated=1)
+    assert rows(db_url)["a"] == expected_row(ad("a", T2), first_seen=T1, last_seen=T2,
+                                             seen_count=2, run_id="run2")

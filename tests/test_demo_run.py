@@ -25,11 +25,12 @@ def run_demo(tmp_path: Path, port: int) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_demo_crawls_exports_and_summarises_then_reruns_unchanged(tmp_path: Path) -> None:
+def test_demo_crawls_exports_and_summarises_then_reruns_incrementally(tmp_path: Path) -> None:
     port = free_port()
     first = run_demo(tmp_path, port)
     assert first.returncode == 0, first.stderr[-3000:]
     assert "ads stored               292 new, 0 updated, 0 unchanged" in first.stdout
+    assert "ads touched              0 " in first.stdout
     assert "duplicates dropped       7" in first.stdout
     assert "closing dates found      191 (102 structured, 89 text, 0 relative)" in first.stdout
     csv_lines = (tmp_path / "exports" / "demo.csv").read_text(encoding="utf-8").splitlines()
@@ -39,5 +40,10 @@ def test_demo_crawls_exports_and_summarises_then_reruns_unchanged(tmp_path: Path
 
     second = run_demo(tmp_path, port)
     assert second.returncode == 0, second.stderr[-3000:]
-    assert "ads stored               0 new, 0 updated, 292 unchanged" in second.stdout
+    # Every ad was fetched moments ago: the rerun reads the 15 listing pages (and
+    # robots.txt) only, and moves every ad's last_seen without fetching it.
+    assert "pages crawled            16" in second.stdout
+    assert "ads stored               0 new, 0 updated, 0 unchanged" in second.stdout
+    assert "ads touched              292 " in second.stdout
     assert "ads in the database      292" in second.stdout
+    assert len((tmp_path / "exports" / "demo.jsonl").read_text().splitlines()) == 292

@@ -14,14 +14,13 @@ from typing import Any
 import pytest
 
 from tests.conftest import FIXTURES, run_scrapy
-from tests.recorded import Recorded, RecordedServer, crawl_api, stored_rows
+from tests.recorded import Recorded, RecordedServer, crawl_api, row_fields, stored_rows
 
 FEEDS = FIXTURES / "feeds"
 INDEED = "https://careers.northwind.example/feeds/indeed.xml"
 ATOM = "https://jobs.fjord.example/feed.atom"
 RSS = "https://jobs.example.org/?feed=job_feed"
 # Columns that the crawl sets (time, run) rather than the feed.
-RUN_COLUMNS = {"id", "scraped_at", "first_seen", "last_seen", "content_hash", "last_run"}
 # Fields that the normalize pipeline leaves as extraction made them.
 EXTRACTED = ("webindex", "source", "url", "title", "company", "location", "category",
              "contract_type", "contract_time", "description", "salary_raw")
@@ -112,7 +111,8 @@ def fixture_items(name: str) -> list[dict[str, Any]]:
 
 
 def feed_row(row: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in row.items() if key not in RUN_COLUMNS}
+    # The JobItem columns only: columns added for other features (expiry ...) stay out.
+    return row_fields(row, "seen_count")
 
 
 def test_three_dialects_in_one_crawl_store_every_ad_once(

@@ -72,8 +72,11 @@ def expected_row(summary: dict[str, Any], **values: Any) -> dict[str, Any]:
     at = datetime.fromisoformat(summary["imported_at"])
     row = asdict(JobItem(source=summary["source"], url="", scraped_at=at, **values))
     row["content_hash"] = content_hash(row)
+    # Imported ads were never fetched by a crawl (last_fetched None: the recrawl
+    # fetches them) and are live.
     return {**row, "first_seen": at, "last_seen": at, "seen_count": 1,
-            "last_run": summary["run_id"]}
+            "last_run": summary["run_id"], "last_fetched": None, "expired_at": None,
+            "expiry_reason": None, "expiry_evidence": None}
 
 
 def write(path: Path, data: str | bytes) -> Path:

@@ -200,3 +200,24 @@ def test_monitors_can_be_switched_off() -> None:
     crawler = get_crawler(settings_dict={"JOBCRAWL_MONITORS_ENABLED": False})
     with pytest.raises(NotConfigured, match="JOBCRAWL_MONITORS_ENABLED is False"):
         HealthMonitors.from_crawler(crawler)
+
+
+def test_a_recrawl_that_only_touched_known_ads_is_healthy() -> None:
+    # Nothing fetched but the listing: coverage has no items, min_items counts the touches.
+    stats, state = closed_crawl({"jobcrawl/store/touched": 292, "downloader/request_count": 16},
+                                JOBCRAWL_MONITOR_HISTORY_RUNS=0)
+    assert (stats["jobcrawl/monitor/failed"], "jobcrawl/failed/monitor" in stats) == (0, False)
+    assert [(result["message"], result["figures"]) for result in state.monitor_results] == [
+        ("292 items stored or touched (292 touched), minimum 1",
+         {"items": 292, "minimum": 1, "touched": 292}),
+        ("0 errors in 16 requests (0.0%), maximum 5.0%",
+         {"errors": 0, "requests": 16, "ratio": 0.0, "maximum": 0.05}),
+        ("skipped: no items stored", {"items": 0}),
+    ]
+
+
+def test_history_counts_touched_ads_as_seen() -> None:
+    result = check_history(300, [290, 300, 295], 0.5, "jobposting / x", touched=280)
+    assert (result.ok, result.message) == (True, (
+        "300 items stored or touched (280 touched), 102% of the median 295 of the last "
+        "3 ok runs of jobposting / x, minimum 50%"))

@@ -106,7 +106,8 @@ def test_source_is_the_spiders_own_else_the_stored_items() -> None:
 def test_figures_come_from_the_scrapy_and_jobcrawl_stats() -> None:
     stats = {
         "jobcrawl/store/new": 5, "jobcrawl/store/updated": 2, "jobcrawl/store/unchanged": 1,
-        "item_dropped_count": 3, "item_dropped_reasons_count/DuplicateInCrawl": 2,
+        "jobcrawl/store/touched": 30, "item_dropped_count": 3,
+        "item_dropped_reasons_count/DuplicateInCrawl": 2,
         "item_dropped_reasons_count/MissingRequiredField": 1,
         "downloader/request_count": 12, "downloader/response_status_count/200": 10,
         "downloader/response_status_count/404": 2, "log_count/ERROR": 4,
@@ -114,7 +115,7 @@ def test_figures_come_from_the_scrapy_and_jobcrawl_stats() -> None:
         "jobcrawl/failed/store": "a batch write failed: OperationalError",
     }
     assert RunFigures.from_stats(stats) == RunFigures(
-        items_new=5, items_updated=2, items_unchanged=1, items_dropped=3,
+        items_new=5, items_updated=2, items_unchanged=1, items_touched=30, items_dropped=3,
         dropped={"DuplicateInCrawl": 2, "MissingRequiredField": 1}, requests=12,
         responses={"200": 10, "404": 2},
         errors=3,  # the monitor's own alert line is not an error of the crawl
@@ -122,6 +123,7 @@ def test_figures_come_from_the_scrapy_and_jobcrawl_stats() -> None:
         failures={"store": "a batch write failed: OperationalError"},
     )
     assert RunFigures.from_stats(stats).items_stored == 8
+    assert RunFigures.from_stats(stats).items_seen == 38
     assert (RunFigures.from_stats({}).peak_memory or 0) > 0  # the process's own peak
 
 

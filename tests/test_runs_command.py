@@ -25,7 +25,7 @@ def run_row(number: int, **values: Any) -> dict[str, Any]:
         "hostname": "cron-1", "pid": 4242, "started_at": T0 + timedelta(days=number),
         "finished_at": T0 + timedelta(days=number, seconds=65), "finish_reason": "finished",
         "status": "ok", "items_new": 3, "items_updated": 2, "items_unchanged": 35,
-        "items_dropped": 1, "dropped": {"DuplicateInCrawl": 1}, "requests": 3,
+        "items_touched": 0, "items_dropped": 1, "dropped": {"DuplicateInCrawl": 1}, "requests": 3,
         "responses": {"200": 3}, "errors": 0, "peak_memory": 98_000_000, "failures": {},
         "monitors": [{"name": "min_items", "ok": True, "message": "40 items stored, minimum 1",
                       "figures": {"items": 40, "minimum": 1}, "skipped": False}],
@@ -38,6 +38,7 @@ ROWS = [
     run_row(1),
     run_row(2, spider="jobposting", source="jobposting:jobs.example.com", status="unhealthy",
             items_new=0, items_updated=0, items_unchanged=0, items_dropped=0, errors=2,
+            items_touched=290,
             finished_at=T0 + timedelta(days=2, hours=1, minutes=2, seconds=3)),
     run_row(3, status="failed", finish_reason="api_http_404", items_unchanged=0,
             items_new=0, items_updated=0, errors=1, failures={"api": "HTTP 404 from ..."}),
@@ -65,15 +66,15 @@ def test_table_lists_the_newest_runs_first(db_url: str) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
         "id        spider      source                       started (UTC)        duration"
-        "  status     new  updated  unchanged  dropped  errors  finish reason",
+        "  status     new  updated  unchanged  touched  dropped  errors  finish reason",
         "04ababab  greenhouse  greenhouse:acme              2026-03-06 03:00:00         -"
-        "  running      0        0          0        0       0  -",
+        "  running      0        0          0        0        0       0  -",
         "03ababab  greenhouse  greenhouse:acme              2026-03-05 03:00:00     1m05s"
-        "  failed       0        0          0        1       1  api_http_404",
+        "  failed       0        0          0        0        1       1  api_http_404",
         "02ababab  jobposting  jobposting:jobs.example.com  2026-03-04 03:00:00  1h02m03s"
-        "  unhealthy    0        0          0        0       2  finished",
+        "  unhealthy    0        0          0      290        0       2  finished",
         "01ababab  greenhouse  greenhouse:acme              2026-03-03 03:00:00     1m05s"
-        "  ok           3        2         35        1       0  finished",
+        "  ok           3        2         35        0        1       0  finished",
     ]
 
 

@@ -78,7 +78,7 @@ def test_a_crawl_is_recorded_with_its_exact_figures(
                            "finished_at", "peak_memory", "monitors", "stats")} == {
         "spider": "jobposting", "source": SOURCE, "sources": {SOURCE: stored},
         "finish_reason": "finished", "status": "ok",
-        "items_new": stored, "items_updated": 0, "items_unchanged": 0,
+        "items_new": stored, "items_updated": 0, "items_unchanged": 0, "items_touched": 0,
         "items_dropped": expected["featured_duplicates"],
         "dropped": {"DuplicateInCrawl": expected["featured_duplicates"]},
         "requests": requests, "responses": {"200": requests}, "errors": 0, "failures": {},

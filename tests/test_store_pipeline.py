@@ -71,8 +71,8 @@ def stored(url: str) -> dict[str, tuple[str, int, str | None]]:
         engine.dispose()
 
 
-def counters(new: int = 0, updated: int = 0, unchanged: int = 0, batches: int = 0,
-             failed_batches: int = 0, failed_items: int = 0) -> dict[str, int]:
+def counters(new: int = 0, updated: int = 0, unchanged: int = 0, touched: int = 0,
+             batches: int = 0, failed_batches: int = 0, failed_items: int = 0) -> dict[str, int]:
     values = locals()
     return {f"jobcrawl/store/{name}": value for name, value in values.items()}
 

@@ -235,7 +235,9 @@ def _create_new_sqlite_schemas(sources: tuple[Source, ...], cli_settings: list[s
 
 def _row(source: Source, outcome: Outcome, run_dir: Path) -> dict[str, Any]:
     stats = _read_stats(run_dir / f"{source.name}.stats.json")
-    store = [stats.get(f"jobcrawl/store/{key}") for key in ("new", "updated", "unchanged")]
+    # Touched: known ads a recrawl saw listed within JOBCRAWL_RECRAWL_TTL, not refetched.
+    store = [stats.get(f"jobcrawl/store/{key}")
+             for key in ("new", "updated", "unchanged", "touched")]
     return {
         "name": source.name,
         "spider": source.spider,

@@ -18,7 +18,8 @@ STATUSES = ("running", "ok", "failed", "unhealthy")
 COLUMNS: tuple[tuple[str, bool], ...] = (
     ("id", False), ("spider", False), ("source", False), ("started (UTC)", False),
     ("duration", True), ("status", False), ("new", True), ("updated", True),
-    ("unchanged", True), ("dropped", True), ("errors", True), ("finish reason", False),
+    ("unchanged", True), ("touched", True), ("dropped", True), ("errors", True),
+    ("finish reason", False),
 )
 
 
@@ -46,7 +47,8 @@ class Command(ScrapyCommand):
         return (
             "Print the newest crawl runs recorded in JOBCRAWL_DATABASE_URL as a table: "
             "run id (first 8 characters), spider, source, start, duration, status, ads "
-            "new / updated / unchanged, items dropped, errors and finish reason. With "
+            "new / updated / unchanged / touched, items dropped, errors and finish reason. "
+            "With "
             "--json, every column of each run (full id, arguments, monitors, stats) as "
             "a JSON list, newest first."
         )
@@ -148,6 +150,7 @@ def _cell(run: dict[str, Any], header: str) -> str:
         "new": str(run["items_new"]),
         "updated": str(run["items_updated"]),
         "unchanged": str(run["items_unchanged"]),
+        "touched": str(run["items_touched"]),
         "dropped": str(run["items_dropped"]),
         "errors": str(run["errors"]),
         "finish reason": run["finish_reason"] or "-",

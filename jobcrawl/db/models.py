@@ -36,6 +36,9 @@ NAMING_CONVENTION = {
 JsonDocument = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 
 RUN_STATUSES = ("running", "ok", "failed", "unhealthy")
+# unlisted: a complete crawl of its source no longer listed it; gone: its page
+# answered 404/410; closed: its page says the job is closed.
+EXPIRY_REASONS = ("unlisted", "gone", "closed")
 
 
 class Base(DeclarativeBase):
@@ -46,7 +49,11 @@ class Job(Base):
     """One job advert, unique per (source, webindex).
 
     Columns mirror JobItem field for field, plus the corpus bookkeeping:
-    first_seen (never updated), last_seen, seen_count, content_hash, last_run.
+    first_seen (never updated), last_seen, seen_count, content_hash, last_run,
+    last_fetched (when the ad's page or API record was last downloaded; a
+    recrawl within JOBCRAWL_RECRAWL_TTL only touches last_seen), and expiry:
+    expired_at (NULL: live), expiry_reason (EXPIRY_REASONS) with its
+    human-readable expiry_evidence.
     """
 
     __tablename__ = "jobs"
@@ -54,6 +61,10 @@ class Job(Base):
         UniqueConstraint("source", "webindex"),
         Index("ix_jobs_first_seen", "first_seen"),
         Index("ix_jobs_category", "category"),
+        # Hash on PostgreSQL: a btree entry is limited to ~2.7 kB, and a long URL must
+        # not make its batch fail. SQLite has no such limit (and no hash indexes).
+        Index("ix_jobs_url", "url", postgresql_using="hash"),
+        Index("ix_jobs_expired_at", "expired_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -83,6 +94,31 @@ class Job(Base):
     seen_count: Mapped[int] = mapped_column(Integer, default=1)
     content_hash: Mapped[str] = mapped_column(String(64))
     last_run: Mapped[str | None] = mapped_column(String(64))
+    last_fetched: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    expired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    expiry_reason: Mapped[str | None] = mapped_column(String(16))
+    expiry_evidence: Mapped[str | None] = mapped_column(Text)
+
+
+class RecrawlPage(Base):
+    """A page fetched as an ad page whose URL is not an ad's own URL, for the recrawl.
+
+    ad_url is the stored ad the page showed (a duplicate listing, a link whose
+    canonical URL differs); NULL when the page had no JobPosting. A link to
+    such a page fetched within JOBCRAWL_RECRAWL_TTL is not requested again.
+    """
+
+    __tablename__ = "recrawl_pages"
+    __table_args__ = (
+        UniqueConstraint("source", "url"),
+        Index("ix_recrawl_pages_source_fetched_at", "source", "fetched_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(255))
+    url: Mapped[str] = mapped_column(Text)
+    ad_url: Mapped[str | None] = mapped_column(Text)
+    fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class CrawlRun(Base):
@@ -120,6 +156,8 @@ class CrawlRun(Base):
     items_new: Mapped[int] = mapped_column(Integer, default=0)
     items_updated: Mapped[int] = mapped_column(Integer, default=0)
     items_unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    # Known ads whose last_seen moved without a refetch (listed within the recrawl TTL).
+    items_touched: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     items_dropped: Mapped[int] = mapped_column(Integer, default=0)
     dropped: Mapped[dict[str, int] | None] = mapped_column(JsonDocument)
     requests: Mapped[int] = mapped_column(Integer, default=0)

@@ -27,8 +27,12 @@ def save_run(connection: Connection, values: Mapping[str, Any]) -> None:
 
 def previous_items_stored(connection: Connection, spider: str, source: str,
                           limit: int) -> list[int]:
-    """Items stored (new + updated + unchanged) by the last `limit` ok runs, newest first."""
-    stored = CrawlRun.items_new + CrawlRun.items_updated + CrawlRun.items_unchanged
+    """Items stored or touched by the last `limit` ok runs, newest first.
+
+    new + updated + unchanged + touched: a recrawl that touched known ads saw them too.
+    """
+    stored = (CrawlRun.items_new + CrawlRun.items_updated + CrawlRun.items_unchanged
+              + CrawlRun.items_touched)
     query = (
         select(stored)
         .where(CrawlRun.spider == spider, CrawlRun.source == source, CrawlRun.status == "ok")

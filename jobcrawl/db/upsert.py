@@ -1,4 +1,9 @@
-"""Batch upsert of JobItems into the jobs table, counting new, updated and unchanged ads."""
+"""Batch upsert of JobItems into the jobs table, counting new, updated and unchanged ads.
+
+Every upserted row was fetched: last_fetched moves to its scraped_at, and an
+expired ad comes back to life, unless the row itself carries expiry columns
+(the store pipeline sets them for a page that says the job is closed).
+"""
 
 from __future__ import annotations
 
@@ -31,6 +36,7 @@ _KEY_FIELDS = ("source", "webindex")
 # 999-variable limit, whatever the batch size.
 _KEYS_PER_SELECT = 400
 _INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+EXPIRY_COLUMNS = ("expired_at", "expiry_reason", "expiry_evidence")
 
 
 @dataclass
@@ -40,6 +46,8 @@ class UpsertResult:
     new: int = 0
     updated: int = 0
     unchanged: int = 0
+    reactivated: int = 0  # expired before, live again
+    closed: int = 0  # newly expired as closed
 
 
 def content_hash(row: Mapping[str, Any]) -> str:
@@ -137,7 +145,7 @@ def upsert_rows(
     """
     if not rows:
         return UpsertResult()
-    existing = _existing_hashes(connection, {_key(row) for row in rows})
+    existing = _existing(connection, {_key(row) for row in rows})
     result = _count(rows, existing)
     connection.execute(_upsert_statement(connection.dialect.name), _collapse(rows, run_id))
     return result
@@ -147,30 +155,38 @@ def _key(row: Mapping[str, Any]) -> Key:
     return (row["source"], row["webindex"])
 
 
-def _existing_hashes(connection: Connection, keys: Iterable[Key]) -> dict[Key, str]:
+def _existing(connection: Connection, keys: Iterable[Key]) -> dict[Key, tuple[str, str | None]]:
+    """(content_hash, expiry_reason) of the stored ads among `keys`."""
     keys = list(keys)
-    found: dict[Key, str] = {}
+    found: dict[Key, tuple[str, str | None]] = {}
     for start in range(0, len(keys), _KEYS_PER_SELECT):
         chunk = keys[start : start + _KEYS_PER_SELECT]
-        query = select(Job.source, Job.webindex, Job.content_hash).where(
+        query = select(Job.source, Job.webindex, Job.content_hash, Job.expiry_reason).where(
             tuple_(Job.source, Job.webindex).in_(chunk)
         )
-        found.update({(src, idx): digest for src, idx, digest in connection.execute(query)})
+        found.update({(src, idx): (digest, reason)
+                      for src, idx, digest, reason in connection.execute(query)})
     return found
 
 
-def _count(rows: Sequence[Mapping[str, Any]], existing: Mapping[Key, str]) -> UpsertResult:
+def _count(rows: Sequence[Mapping[str, Any]],
+           existing: Mapping[Key, tuple[str, str | None]]) -> UpsertResult:
     known = dict(existing)
     result = UpsertResult()
     for row in rows:
         previous = known.get(_key(row))
+        reason = row.get("expiry_reason")
         if previous is None:
             result.new += 1
-        elif previous == row["content_hash"]:
+        elif previous[0] == row["content_hash"]:
             result.unchanged += 1
         else:
             result.updated += 1
-        known[_key(row)] = row["content_hash"]
+        if previous is not None and previous[1] is not None and reason is None:
+            result.reactivated += 1
+        if reason == "closed" and (previous is None or previous[1] != "closed"):
+            result.closed += 1
+        known[_key(row)] = (row["content_hash"], reason)
     return result
 
 
@@ -178,11 +194,13 @@ def _collapse(rows: Sequence[Mapping[str, Any]], run_id: str | None) -> list[dic
     merged: dict[Key, dict[str, Any]] = {}
     for row in rows:
         seen = row["scraped_at"]
-        values = {**row, "first_seen": seen, "last_seen": seen, "seen_count": 1, "last_run": run_id}
+        values = {**row, "first_seen": seen, "last_seen": seen, "seen_count": 1,
+                  "last_run": run_id, "last_fetched": seen,
+                  **{name: row.get(name) for name in EXPIRY_COLUMNS}}
         earlier = merged.get(_key(row))
         if earlier is not None:
             values["first_seen"] = min(earlier["first_seen"], seen)
-            values["last_seen"] = max(earlier["last_seen"], seen)
+            values["last_seen"] = values["last_fetched"] = max(earlier["last_seen"], seen)
             values["seen_count"] = earlier["seen_count"] + 1
         merged[_key(row)] = values
     return list(merged.values())
@@ -205,7 +223,21 @@ def _upsert_statement(dialect_name: str) -> Insert:
     updates["last_seen"] = case(
         (new.last_seen > table.c.last_seen, new.last_seen), else_=table.c.last_seen
     )
+    updates["last_fetched"] = case(
+        (table.c.last_fetched.is_(None), new.last_fetched),
+        (new.last_fetched > table.c.last_fetched, new.last_fetched),
+        else_=table.c.last_fetched,
+    )
     updates["seen_count"] = table.c.seen_count + new.seen_count
+    # A fetched ad is live again, or expired by what its page says now; an ad still
+    # expired for the same reason keeps the date it first expired.
+    updates["expired_at"] = case(
+        (new.expired_at.is_(None), None),
+        (table.c.expiry_reason == new.expiry_reason, table.c.expired_at),
+        else_=new.expired_at,
+    )
+    updates["expiry_reason"] = new.expiry_reason
+    updates["expiry_evidence"] = new.expiry_evidence
     return statement.on_conflict_do_update(
         index_elements=[table.c.source, table.c.webindex], set_=updates
     )

@@ -37,12 +37,18 @@ def page(title: str, body: str, head: str = "") -> str:
             f"{_HEADER}\n<main>\n{body}</main>\n{_FOOTER}\n</body>\n</html>\n")
 
 
-def ad_page(ad: DemoAd, url: str, origin: str) -> str:
-    """The page of ``ad`` whose canonical URL (and JSON-LD ``url``) is ``url``."""
+def ad_page(ad: DemoAd, url: str, origin: str, notice: str | None = None) -> str:
+    """The page of ``ad`` whose canonical URL (and JSON-LD ``url``) is ``url``.
+
+    ``notice`` (e.g. "This vacancy has now closed") is shown above the ad.
+    """
     head = f'<link rel="canonical" href="{html.escape(url)}">\n'
     head += "".join(_script(ad, block) for block in _jsonld_blocks(ad, url, origin))
     title = f"{ad.title} – {ad.company}" if ad.company else ad.title
-    return page(title, _article(ad, url), head)
+    body = _article(ad, url)
+    if notice:
+        body = f'<p class="notice">{html.escape(notice)}</p>\n{body}'
+    return page(title, body, head)
 
 
 # --- JSON-LD -----------------------------------------------------------------

@@ -61,6 +61,8 @@ def summary(stats: dict[str, object], stored: dict[str, int], expected: dict[str
         f"  duplicates dropped       {get('item_dropped_reasons_count/DuplicateInCrawl')}",
         f"  ads stored               {get('jobcrawl/store/new')} new, "
         f"{get('jobcrawl/store/updated')} updated, {get('jobcrawl/store/unchanged')} unchanged",
+        f"  ads touched              {get('jobcrawl/store/touched')} (listed and fetched within "
+        "JOBCRAWL_RECRAWL_TTL: not fetched again)",
         f"  ads in the database      {stored['total']}",
         f"  closing dates found      {found} ("
         + ", ".join(f"{stored[f'closing_{name}']} {name}" for name in CLOSING_SOURCES) + ")",

@@ -36,7 +36,7 @@ from jobcrawl.demo.markup import ad_page, page
 from jobcrawl.demo.sections import Sections
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterable, Sequence
 
     from jobcrawl.demo.ads import DemoAd
 
@@ -46,6 +46,7 @@ HTML = "text/html; charset=utf-8"
 TEXT = "text/plain; charset=utf-8"
 XML = "application/xml; charset=utf-8"
 SITEMAP_SIZE = 1000
+CLOSED_NOTICE = "This vacancy has now closed"
 DEFAULT_ORIGIN = "http://127.0.0.1"
 _AD_PATH = re.compile(r"/(jobs|featured|private/jobs)/([A-Za-z0-9-]+)")
 _SITEMAP_PATH = re.compile(r"/sitemaps/jobs-([1-9][0-9]*)\.xml")
@@ -77,6 +78,23 @@ class Board:
         self._private_ids = {ad.ad_id for ad in self.private}
         self.sections = Sections(self.ads, per_page)
         self._cached = lru_cache(maxsize=cache_size)(self._render)
+        self.removed: frozenset[str] = frozenset()
+        self.gone: frozenset[str] = frozenset()
+        self.closed: frozenset[str] = frozenset()
+        self._listed = self.ads
+
+    def change(self, *, removed: Iterable[str] = (), gone: Iterable[str] = (),
+               closed: Iterable[str] = ()) -> None:
+        """Change the board between crawls, as boards do (empty: back to the start).
+
+        ``removed`` ads are no longer listed (listings and sitemaps) but their pages
+        stay; ``gone`` ads stay listed but their pages answer 410; ``closed`` ads'
+        pages say "This vacancy has now closed" above the unchanged ad.
+        """
+        self.removed, self.gone = frozenset(removed), frozenset(gone)
+        self.closed = frozenset(closed)
+        self._listed = tuple(ad for ad in self.ads if ad.ad_id not in self.removed)
+        self._cached.cache_clear()
 
     @classmethod
     def build(cls, ads: Sequence[DemoAd], per_page: int = 20) -> Board:
@@ -88,11 +106,11 @@ class Board:
 
     @property
     def listing_pages(self) -> int:
-        return max(1, math.ceil(len(self.ads) / self.per_page))
+        return max(1, math.ceil(len(self._listed) / self.per_page))
 
     @property
     def sitemap_files(self) -> int:
-        return max(1, math.ceil(len(self.ads) / SITEMAP_SIZE))
+        return max(1, math.ceil(len(self._listed) / SITEMAP_SIZE))
 
     def ad(self, ad_id: str) -> DemoAd:
         """The ad (listed or private) with this id; KeyError if there is none."""
@@ -176,7 +194,10 @@ class Board:
                   "private/jobs": ad_id in self._private_ids}
         if ad is None or not listed[section]:
             return _not_found()
-        return 200, HTML, ad_page(ad, origin + self.ad_path(ad_id), origin).encode()
+        if ad_id in self.gone:
+            return 410, HTML, page("Gone", "<h1>This job has been removed</h1>\n").encode()
+        notice = CLOSED_NOTICE if ad_id in self.closed else None
+        return 200, HTML, ad_page(ad, origin + self.ad_path(ad_id), origin, notice).encode()
 
     # --- pages ---------------------------------------------------------------
 
@@ -194,7 +215,7 @@ class Board:
         return 200, HTML, page("About", body).encode()
 
     def _listing(self, number: int, origin: str) -> Response:
-        chunk = self.ads[(number - 1) * self.per_page:number * self.per_page]
+        chunk = self._listed[(number - 1) * self.per_page:number * self.per_page]
         rows = "\n".join(_listing_row(ad, "/jobs/") for ad in chunk)
         featured = "\n".join(_listing_row(ad, "/featured/")
                              for ad in chunk if ad.ad_id in self._featured_ids)
@@ -205,7 +226,7 @@ class Board:
             head += f'<link rel="next" href="{_listing_path(number + 1)}">\n'
         first = (number - 1) * self.per_page + 1
         body = (f"<h1>Latest jobs</h1>\n<p class=\"results\">Jobs {first}–{first + len(chunk) - 1}"
-                f" of {len(self.ads)}</p>\n<ul class=\"job-list\">\n{rows}\n</ul>\n")
+                f" of {len(self._listed)}</p>\n<ul class=\"job-list\">\n{rows}\n</ul>\n")
         if featured:
             body += f'<aside class="featured"><h2>Featured</h2><ul>\n{featured}\n</ul></aside>\n'
         body += self._pagination(number)
@@ -237,7 +258,7 @@ class Board:
     def _sitemap(self, number: int, origin: str) -> Response:
         if number > self.sitemap_files:
             return _not_found()
-        chunk = self.ads[(number - 1) * SITEMAP_SIZE:number * SITEMAP_SIZE]
+        chunk = self._listed[(number - 1) * SITEMAP_SIZE:number * SITEMAP_SIZE]
         entries = "".join(f"<url><loc>{origin}/jobs/{ad.ad_id}</loc>"
                           f"<lastmod>{ad.date_posted.isoformat()}</lastmod></url>\n"
                           for ad in chunk)

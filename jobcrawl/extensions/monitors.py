@@ -38,13 +38,16 @@ class HealthMonitors:
     """Evaluates the health checks of jobcrawl.monitors when the spider closes.
 
     Checks (each off as noted):
-      min_items    items stored (new + updated + unchanged) >= JOBCRAWL_MONITOR_MIN_ITEMS
-                   (default 1; 0: off)
+      min_items    items stored or touched (new + updated + unchanged + touched: a
+                   recrawl touches known ads instead of refetching them)
+                   >= JOBCRAWL_MONITOR_MIN_ITEMS (default 1; 0: off)
       error_ratio  ERROR log lines / requests sent <= JOBCRAWL_MONITOR_MAX_ERROR_RATIO
                    (default 0.05; None: off)
-      coverage     per field, share of the stored items with it non-empty >=
+      coverage     per field, share of the fetched and stored items (touched ads are
+                   not re-read) with it non-empty >=
                    JOBCRAWL_MONITOR_MIN_COVERAGE[field] (default {"description": 0.99}; {}: off)
-      history      items stored >= JOBCRAWL_MONITOR_MIN_HISTORY_RATIO (default 0.5; 0: off)
+      history      items stored or touched >= JOBCRAWL_MONITOR_MIN_HISTORY_RATIO
+                   (default 0.5; 0: off)
                    x the median of the last JOBCRAWL_MONITOR_HISTORY_RUNS (default 5; 0: off)
                    ok runs of the same spider and source in crawl_runs; skipped before
                    3 such runs exist
@@ -98,7 +101,8 @@ class HealthMonitors:
         source = run_source(spider, run_state(self.crawler).sources)
         history, note = self._history(spider.name, source)
         return CrawlFacts(
-            items_stored=figures.items_stored, errors=figures.errors,
+            items_stored=figures.items_seen, items_touched=figures.items_touched,
+            errors=figures.errors,
             requests=figures.requests, coverage_items=items, coverage=coverage,
             label=f"{spider.name} / {source}", history=history, history_note=note,
         )
@@ -108,7 +112,7 @@ class HealthMonitors:
         if not self.config.uses_history:
             return None, "off"
         if source is None:
-            return None, "the run's source is unknown (no items stored)"
+            return None, "the run's source is unknown (no items stored or touched)"
         url = self.crawler.settings.get("JOBCRAWL_DATABASE_URL")
         if not url or is_fresh_sqlite(url):
             return None, "no database with earlier runs"

@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING, Any, Self
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 
 from jobcrawl.db.engine import make_engine, redact_url
 from jobcrawl.db.migrate import ensure_schema
 from jobcrawl.db.runs import save_run
 from jobcrawl.failures import mark_failed
+from jobcrawl.pipelines.store import StoreConfig
 from jobcrawl.runs import (
     RunFigures,
     command_line_settings,
@@ -33,7 +33,6 @@ if TYPE_CHECKING:
 
     from scrapy import Spider
     from scrapy.crawler import Crawler
-    from scrapy.settings import BaseSettings
     from sqlalchemy import Engine
 
 logger = logging.getLogger(__name__)
@@ -84,10 +83,11 @@ class RunRecord:
     def from_crawler(cls, crawler: Crawler) -> Self:
         if not crawler.settings.getbool("JOBCRAWL_RUNS_ENABLED", True):
             raise NotConfigured("JOBCRAWL_RUNS_ENABLED is False")
-        url = _database_url(crawler.settings)
-        where = f"JOBCRAWL_DATABASE_URL={redact_url(url)}"
+        config = StoreConfig.from_settings(crawler.settings)
+        url = config.database_url
+        where = f"JOBCRAWL_DATABASE_URL={config.redacted_url}"
         try:
-            ensure_schema(url, auto_upgrade=make_url(url).get_backend_name() == "sqlite")
+            ensure_schema(url, auto_upgrade=config.is_sqlite)
             engine = make_engine(url)
         except SQLAlchemyError as exc:
             raise RuntimeError(f"{where}: cannot use the database: {exc}") from exc
@@ -137,9 +137,10 @@ class RunRecord:
         try:
             if self._save(row, "end"):
                 logger.info(
-                    "run %s recorded: %s, %d new, %d updated, %d unchanged, %d dropped",
-                    state.run_id, status, figures.items_new, figures.items_updated,
-                    figures.items_unchanged, figures.items_dropped,
+                    "run %s recorded: %s, %d new, %d updated, %d unchanged, %d touched, "
+                    "%d dropped", state.run_id, status, figures.items_new,
+                    figures.items_updated, figures.items_unchanged, figures.items_touched,
+                    figures.items_dropped,
                 )
             else:
                 stats.set_value(f"{STATS_PREFIX}status", "failed")
@@ -177,22 +178,10 @@ class RunRecord:
 def _figure_columns(figures: RunFigures) -> dict[str, Any]:
     return {
         "items_new": figures.items_new, "items_updated": figures.items_updated,
-        "items_unchanged": figures.items_unchanged, "items_dropped": figures.items_dropped,
+        "items_unchanged": figures.items_unchanged, "items_touched": figures.items_touched,
+        "items_dropped": figures.items_dropped,
         "dropped": figures.dropped, "requests": figures.requests,
         "responses": figures.responses, "errors": figures.errors,
         "peak_memory": figures.peak_memory, "failures": figures.failures,
     }
 
-
-def _database_url(settings: BaseSettings) -> str:
-    url = settings.get("JOBCRAWL_DATABASE_URL")
-    if not url:
-        raise ValueError("JOBCRAWL_DATABASE_URL is empty: give a sqlite:/// or "
-                         "postgresql+psycopg:// URL")
-    try:
-        make_url(url)
-    except ArgumentError:
-        raise ValueError(
-            f"JOBCRAWL_DATABASE_URL is not a database URL: {redact_url(url)}"
-        ) from None
-    return url

@@ -1,9 +1,15 @@
-"""Store pipeline: upserts JobItems into the database in batches, off the reactor thread."""
+"""Store pipeline: upserts JobItems into the database in batches, off the reactor thread.
+
+When the spider closes it also writes what the recrawl learnt (jobcrawl.recrawl):
+touches of known ads that were listed but not refetched, and expiry marks.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Self
 
 from itemadapter import ItemAdapter
@@ -15,8 +21,10 @@ from twisted.internet.defer import DeferredLock
 
 from jobcrawl.db.engine import make_engine, redact_url
 from jobcrawl.db.migrate import ensure_schema
+from jobcrawl.db.recrawl import expire_by_url, remember_pages, touch_ads
 from jobcrawl.db.upsert import UpsertResult, prepared_row, upsert_rows
 from jobcrawl.failures import mark_failed
+from jobcrawl.recrawl import RecrawlState, recrawl_state
 from jobcrawl.runs import run_id
 
 if TYPE_CHECKING:
@@ -27,7 +35,10 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 STATS_PREFIX = "jobcrawl/store/"
-_COUNTERS = ("new", "updated", "unchanged", "batches", "failed_batches", "failed_items")
+EXPIRY_PREFIX = "jobcrawl/expiry/"
+_COUNTERS = ("new", "updated", "unchanged", "touched", "batches", "failed_batches",
+             "failed_items")
+_EXPIRY_COUNTERS = ("gone", "closed", "reactivated")
 
 
 @dataclass(frozen=True)
@@ -81,11 +92,22 @@ class StorePipeline:
     rest is written when the spider closes. A failed batch is logged, counted
     and marks the crawl failed (`scrapy crawl` exits 1), and the crawl goes on.
 
+    Every stored row is fetched: last_fetched moves and an expired ad is
+    reactivated, unless the spider reported that its page says the job is
+    closed (then it is stored expired `closed`). At close, after the last batch:
+    known ads the recrawl did not refetch are touched (last_seen, seen_count,
+    last_run; an ad expired as `unlisted` is reactivated), once per run, ads
+    whose page answered 404/410 expire as `gone`, and the ad pages that are not
+    an ad's own URL are remembered (recrawl_pages) for the next recrawl.
+
     Settings: JOBCRAWL_DATABASE_URL, JOBCRAWL_STORE_BATCH_SIZE (items per transaction).
     Stats: jobcrawl/store/run_id (this crawl's id, stored as jobs.last_run),
     jobcrawl/store/new, .../updated, .../unchanged (sightings by effect),
+    .../touched (known ads whose last_seen moved without a fetch),
     .../batches (written), .../failed_batches, .../failed_items (items not
-    stored, in failed batches or unconvertible), jobcrawl/failed/store.
+    stored, in failed batches or unconvertible), jobcrawl/failed/store;
+    jobcrawl/expiry/gone, .../closed (ads newly expired for that reason),
+    .../reactivated (expired ads fetched or listed again).
     """
 
     def __init__(self, crawler: Crawler, config: StoreConfig, engine: Engine) -> None:
@@ -94,6 +116,7 @@ class StorePipeline:
         self.engine = engine
         # The crawl's one run id, shared with the run record (crawl_runs.id).
         self.run_id = run_id(crawler)
+        self.recrawl: RecrawlState = recrawl_state(crawler)
         self._buffer: list[dict[str, Any]] = []
         # FIFO: batches reach the database one at a time, in the order they filled.
         self._write_lock = DeferredLock()
@@ -119,6 +142,8 @@ class StorePipeline:
         self.stats.set_value(f"{STATS_PREFIX}run_id", self.run_id)
         for name in _COUNTERS:
             self.stats.set_value(f"{STATS_PREFIX}{name}", 0)
+        for name in _EXPIRY_COUNTERS:
+            self.stats.set_value(f"{EXPIRY_PREFIX}{name}", 0)
 
     async def process_item(self, item: Any) -> Any:
         try:
@@ -128,6 +153,10 @@ class StorePipeline:
         except (TypeError, ValueError) as exc:
             self._item_failed(item, exc)
             return item
+        notice = self.recrawl.closed.pop((row["source"], row["url"]), None)
+        if notice is not None:
+            row.update(expired_at=row["scraped_at"], expiry_reason="closed",
+                       expiry_evidence=notice)
         self._buffer.append(row)
         if len(self._buffer) >= self.config.batch_size:
             await self._flush()
@@ -136,8 +165,40 @@ class StorePipeline:
     async def close_spider(self) -> None:
         try:
             await self._flush()
+            await self._write_recrawl()
         finally:
             self.engine.dispose()
+
+    async def _write_recrawl(self) -> None:
+        """Touches and expiry marks, after every item: an ad stored this run is not touched."""
+        try:
+            counts, touched = await run_in_thread(self._apply_recrawl, datetime.now(UTC))
+        except SQLAlchemyError as exc:
+            logger.error("Could not write the recrawl touches and expiry marks in %s: %s",
+                         self.config.redacted_url, exc)
+            mark_failed(self.stats, "store",
+                        f"recrawl touches could not be written: {type(exc).__name__}")
+            return
+        self.recrawl.touched_sources.update(touched)
+        self.stats.inc_value(f"{STATS_PREFIX}touched", sum(touched.values()))
+        for name in _EXPIRY_COUNTERS:
+            self.stats.inc_value(f"{EXPIRY_PREFIX}{name}", counts[name])
+
+    def _apply_recrawl(self, now: datetime) -> tuple[Counter[str], Counter[str]]:
+        """(expiry counts, ads touched per source), in one transaction."""
+        state = self.recrawl
+        counts: Counter[str] = Counter()
+        touched: Counter[str] = Counter()
+        with self.engine.begin() as connection:
+            for source, ids in state.touches().items():
+                result = touch_ads(connection, ids, run_id=self.run_id, now=now)
+                touched[source] += result.touched
+                counts["reactivated"] += result.reactivated
+            counts["gone"] = expire_by_url(connection, state.gone, reason="gone", now=now)
+            # Closed pages whose ad was not stored from them (no posting, or a duplicate).
+            counts["closed"] = expire_by_url(connection, state.closed, reason="closed", now=now)
+            remember_pages(connection, state.pages, now=now)
+        return counts, touched
 
     async def _flush(self) -> None:
         """Write what is buffered once earlier batches are written (also waits for them)."""
@@ -158,6 +219,8 @@ class StorePipeline:
         self.stats.inc_value(f"{STATS_PREFIX}batches")
         for name in ("new", "updated", "unchanged"):
             self.stats.inc_value(f"{STATS_PREFIX}{name}", getattr(result, name))
+        for name in ("reactivated", "closed"):
+            self.stats.inc_value(f"{EXPIRY_PREFIX}{name}", getattr(result, name))
 
     def _upsert(self, batch: list[dict[str, Any]]) -> UpsertResult:
         with self.engine.begin() as connection:

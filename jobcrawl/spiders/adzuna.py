@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import AsyncIterator, Iterator
@@ -13,7 +12,6 @@ from urllib.parse import urlencode
 from scrapy import signals
 
 from jobcrawl.extract import adzuna
-from jobcrawl.failures import mark_failed
 from jobcrawl.spiders.api import ApiSpider, required
 
 if TYPE_CHECKING:
@@ -22,8 +20,6 @@ if TYPE_CHECKING:
     from scrapy.http import Response
 
     from jobcrawl.items import JobItem
-
-logger = logging.getLogger(__name__)
 
 APP_ID_SETTING = "JOBCRAWL_ADZUNA_APP_ID"
 APP_KEY_SETTING = "JOBCRAWL_ADZUNA_APP_KEY"
@@ -73,7 +69,8 @@ class AdzunaSpider(ApiSpider):
     advertiser's and is not stored.
 
     Stats: jobcrawl/api/pages, jobcrawl/api/items (ApiSpider),
-    jobcrawl/adzuna/predicted_salary_ignored, jobcrawl/adzuna/bad_response.
+    jobcrawl/adzuna/predicted_salary_ignored, jobcrawl/adzuna/bad_response,
+    jobcrawl/adzuna/listing_complete, and ApiSpider's error keys.
     """
 
     name = "adzuna"
@@ -134,11 +131,8 @@ class AdzunaSpider(ApiSpider):
     def parse_page(self, response: Response, page: int) -> Iterator[JobItem | Request]:
         scraped_at = datetime.now(UTC)
         self.page_read()
-        payload = self._read_object(response)
+        payload = self.read_object(response, list_key="results")
         if payload is None:
-            return
-        if not isinstance(payload.get("results"), list):
-            self._unreadable(response, 'no "results" list')
             return
         results, count = adzuna.search_results(payload)
         yield from self.take(self._items(results, scraped_at))
@@ -155,23 +149,3 @@ class AdzunaSpider(ApiSpider):
                 self.crawler.stats.inc_value("jobcrawl/adzuna/predicted_salary_ignored")
             yield adzuna.to_item(result, source=self.source, scraped_at=scraped_at,
                                  country=self.country)
-
-    def _read_object(self, response: Response) -> dict[str, Any] | None:
-        """The response's JSON object; None (logged, counted, crawl failed) otherwise."""
-        try:
-            payload = json.loads(response.body)
-        except ValueError as error:
-            reason = f"not JSON ({error})"
-        else:
-            if isinstance(payload, dict):
-                return payload
-            reason = f"a JSON {type(payload).__name__}, not an object"
-        self._unreadable(response, reason)
-        return None
-
-    def _unreadable(self, response: Response, reason: str) -> None:
-        # Its ads are lost: count it and mark the crawl failed so that it exits 1.
-        url = self.loggable_url(response.url)
-        self.crawler.stats.inc_value(f"jobcrawl/{self.name}/bad_response")
-        mark_failed(self.crawler.stats, "api", f"unreadable response from {url}")
-        logger.error("%s: unreadable response from %s: %s", self.name, url, reason)

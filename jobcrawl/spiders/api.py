@@ -13,31 +13,45 @@ APIs are made for programs, so these spiders do not ask robots.txt (many API hos
 disallow everything for browsers' crawlers); AutoThrottle still paces them.
 
 Stats: jobcrawl/api/pages (API responses read), jobcrawl/api/items (ads yielded),
-jobcrawl/api/http_error/<status>, jobcrawl/api/request_failed. An HTTP 401, 403 or 404
-(wrong key, unknown board) closes the crawl at once; any failed API request marks the
-crawl failed (``jobcrawl/failed/api``) so that ``scrapy crawl`` exits 1 instead of
-leaving a silently short corpus.
+jobcrawl/api/http_error/<status>, jobcrawl/api/request_failed,
+jobcrawl/<spider>/bad_response (a 200 response that is not what the API sends: not
+JSON, not the expected shape, an HTML maintenance page), jobcrawl/<spider>/detail_gone
+(an ad's own record answered 404 after the listing named it: skipped), and
+jobcrawl/<spider>/listing_complete (True or False, set when the spider closes; see
+:meth:`ApiSpider.listing_complete`). An HTTP 401, 403 or 404 (wrong key, unknown board)
+closes the crawl at once; any failed API request or bad response marks the crawl failed
+(``jobcrawl/failed/api``) so that ``scrapy crawl`` exits 1 instead of leaving a silently
+short corpus.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from collections.abc import Iterable, Iterator
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit, urlunsplit
 
 from scrapy import Request, Spider
 from scrapy.exceptions import CloseSpider
 from scrapy.spidermiddlewares.httperror import HttpError
-from twisted.python.failure import Failure
 
-from jobcrawl.failures import mark_failed
-from jobcrawl.items import JobItem
+from jobcrawl.drops import DuplicateInCrawl
+from jobcrawl.failures import failures, mark_failed
+
+if TYPE_CHECKING:
+    from scrapy.http import Response
+    from twisted.python.failure import Failure
+
+    from jobcrawl.items import JobItem
 
 logger = logging.getLogger(__name__)
 
 # Statuses that mean "this crawl cannot work" (bad key, no such board), not a bad ad.
 FATAL_STATUSES = (401, 403, 404)
+# One DNS label: what a provider accepts as the {company} in {company}.provider.com.
+_SUBDOMAIN = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?", re.IGNORECASE)
 
 
 def parse_base_url(value: str | None) -> tuple[str, str] | None:
@@ -75,16 +89,33 @@ def required(value: str | None, name: str, spider: str) -> str:
     return value.strip()
 
 
+def subdomain(value: str | None, name: str, spider: str, site: str) -> str:
+    """A required argument that names a company's subdomain of `site`, lower-cased."""
+    label = required(value, name, spider).lower()
+    if not _SUBDOMAIN.fullmatch(label):
+        raise ValueError(
+            f"argument {name}: {value!r} is not a {site} name "
+            f"(letters, digits and hyphens, as in acme.{site})"
+        )
+    return label
+
+
 class ApiSpider(Spider):
-    """Base class: origin override, max_items, and loud failure on API errors.
+    """Base class: origin override, max_items, loud failure on API errors and bad responses.
 
     Subclasses build requests with :meth:`api_request` (a full default URL in, the
-    origin swapped when base_url is given) and pass the items of each page through
-    :meth:`take`, which counts them and stops at max_items; they stop paging when
-    :attr:`exhausted` is true.
+    origin swapped when base_url is given), or :meth:`detail_request` for one listed ad's
+    own record; each callback starts with :meth:`page_read`, reads the body with
+    :meth:`read_object` / :meth:`read_array` (None: already logged and counted, return),
+    and passes the items through :meth:`take`, which counts them and stops at max_items.
+    They stop paging when :attr:`exhausted` (or, with detail requests,
+    :attr:`enough_requested`) is true. :meth:`listing_complete` says whether the whole
+    listing was read; it is also set as the jobcrawl/<name>/listing_complete stat at close.
     """
 
     custom_settings: ClassVar[dict[str, Any]] = {"ROBOTSTXT_OBEY": False}
+    # jobcrawl/<name>/<this>: a listed ad whose own record answered 404.
+    detail_gone_stat: ClassVar[str] = "detail_gone"
 
     def __init__(self, base_url: str | None = None, max_items: str | None = None,
                  **kwargs: Any) -> None:
@@ -92,11 +123,21 @@ class ApiSpider(Spider):
         self.origin = parse_base_url(base_url)
         self.max_items = positive_int(max_items, "max_items")
         self.items_yielded = 0
+        self.details_requested = 0
+        self.pages_requested = 0
+        self.pages_answered = 0
+        self.pages_failed = 0
+        self.finish_reason: str | None = None
 
     @property
     def exhausted(self) -> bool:
         """True once max_items ads have been yielded."""
         return self.max_items is not None and self.items_yielded >= self.max_items
+
+    @property
+    def enough_requested(self) -> bool:
+        """True once max_items detail requests are out: more would only be thrown away."""
+        return self.max_items is not None and self.details_requested >= self.max_items
 
     def api_url(self, url: str) -> str:
         """`url` (the provider's real URL) with its origin replaced by base_url, if given."""
@@ -110,10 +151,21 @@ class ApiSpider(Spider):
         return url
 
     def api_request(self, url: str, callback: Any, **kwargs: Any) -> Request:
+        """A request whose answer listing_complete() waits for; errors go to api_error."""
         kwargs.setdefault("errback", self.api_error)
+        self.pages_requested += 1
         return Request(self.api_url(url), callback=callback, **kwargs)
 
+    def detail_request(self, url: str, callback: Any, **kwargs: Any) -> Request:
+        """A request for one listed ad's own record: counted for enough_requested, and a
+        404 skips the ad (withdrawn since the listing) instead of failing the crawl."""
+        kwargs.setdefault("errback", self.detail_error)
+        self.details_requested += 1
+        return self.api_request(url, callback, **kwargs)
+
     def page_read(self) -> None:
+        """First call of every callback: the request is answered (for listing_complete)."""
+        self.pages_answered += 1
         self.crawler.stats.inc_value("jobcrawl/api/pages")
 
     def take(self, items: Iterable[JobItem]) -> Iterator[JobItem]:
@@ -125,8 +177,50 @@ class ApiSpider(Spider):
             self.crawler.stats.inc_value("jobcrawl/api/items")
             yield item
 
+    def read_object(self, response: Response, list_key: str | None = None
+                    ) -> dict[str, Any] | None:
+        """The body as a JSON object (holding a list under `list_key`, when given).
+
+        Anything else is a failed page: logged with the URL, counted, crawl failed; None.
+        """
+        payload = self._read_json(response, dict)
+        if payload is None:
+            return None
+        if list_key is not None and not isinstance(payload.get(list_key), list):
+            self.unreadable(response, f'no "{list_key}" list')
+            return None
+        return payload
+
+    def read_array(self, response: Response) -> list[Any] | None:
+        """The body as a JSON array; anything else is a failed page (see read_object)."""
+        return self._read_json(response, list)
+
+    def _read_json(self, response: Response, expected: type) -> Any:
+        try:
+            # Bytes, not response.text: json detects UTF-8/16/32 and a BOM by itself, and a
+            # body served as application/octet-stream is no TextResponse.
+            payload = json.loads(response.body)
+        except ValueError as error:
+            reason = f"not JSON ({error})"
+        else:
+            if isinstance(payload, expected):
+                return payload
+            reason = f"a JSON {type(payload).__name__}, not {_JSON_NAMES[expected]}"
+        self.unreadable(response, reason)
+        return None
+
+    def unreadable(self, response: Response, reason: str) -> None:
+        """A 200 response whose ads cannot be read: count it and fail the crawl (exit 1)."""
+        url = self.loggable_url(response.url)
+        self.pages_failed += 1
+        self.crawler.stats.inc_value(f"jobcrawl/{self.name}/bad_response")
+        mark_failed(self.crawler.stats, "api", f"unreadable response from {url}")
+        logger.error("%s: unreadable response from %s: %s", self.name, url, reason)
+
     def api_error(self, failure: Failure) -> None:
         """A request that failed after retries: fatal statuses close the crawl."""
+        self.pages_answered += 1
+        self.pages_failed += 1
         stats = self.crawler.stats
         request = getattr(failure, "request", None)
         url = self.loggable_url(request.url) if request is not None else "?"
@@ -146,6 +240,58 @@ class ApiSpider(Spider):
         stats.inc_value("jobcrawl/api/request_failed")
         mark_failed(stats, "api", f"{failure.type.__name__} for {url}")
         logger.error("%s: request failed for %s: %s", self.name, url, failure.getErrorMessage())
+
+    def detail_error(self, failure: Failure) -> None:
+        """A 404 for a listed ad's record: withdrawn meanwhile, skipped; others as usual."""
+        if failure.check(HttpError) and failure.value.response.status == 404:
+            self.pages_answered += 1
+            self.crawler.stats.inc_value(f"jobcrawl/{self.name}/{self.detail_gone_stat}")
+            request = getattr(failure, "request", None)
+            url = self.loggable_url(request.url) if request is not None else "?"
+            logger.warning("%s: %s is gone (HTTP 404); skipped", self.name, url)
+            return
+        self.api_error(failure)
+
+    def listing_complete(self) -> bool:
+        """True only when this crawl read its source's whole listing.
+
+        That is: every request made was answered and read, none failed or was unreadable,
+        max_items cut nothing (reaching it at all counts as cutting: the spider cannot
+        know what it did not ask for), no callback raised, no item was dropped except as
+        a duplicate (a listed ad left unstored would look unlisted), nothing marked the
+        crawl failed, and the spider closed as ``finished`` (asked before it closes, the
+        caller must check the finish reason itself). Ads absent from a complete listing
+        may be expired, so every doubt answers False.
+        """
+        stats = self.crawler.stats
+        return (
+            self.finish_reason in (None, "finished")
+            and self.pages_requested > 0
+            and self.pages_answered == self.pages_requested
+            and self.pages_failed == 0
+            and not (self.exhausted or self.enough_requested)
+            and not stats.get_value("spider_exceptions/count")
+            and not failures(stats.get_stats())
+            and not _lost_items(stats.get_stats())
+        )
+
+    def closed(self, reason: str) -> None:
+        # Scrapy calls this first among the spider_closed receivers (the spider connects
+        # before any extension exists), so their handlers see the final answer.
+        self.finish_reason = reason
+        self.crawler.stats.set_value(f"jobcrawl/{self.name}/listing_complete",
+                                     self.listing_complete())
+
+
+_JSON_NAMES = {dict: "an object", list: "an array"}
+_DROPPED = "item_dropped_reasons_count/"
+
+
+def _lost_items(stats: dict[str, Any]) -> int:
+    """Items dropped for any reason but being a repeat of one already kept."""
+    duplicate = f"{_DROPPED}{DuplicateInCrawl.__name__}"
+    return sum(value for key, value in stats.items()
+               if key.startswith(_DROPPED) and key != duplicate)
 
 
 def _explain(status: int) -> str:

@@ -31,7 +31,7 @@ class AshbySpider(ApiSpider):
     adverts and are skipped.
     Stats: jobcrawl/api/pages, jobcrawl/api/items, jobcrawl/ashby/unlisted, and
     ApiSpider's error keys (jobcrawl/api/http_error/<status>, jobcrawl/api/request_failed,
-    jobcrawl/failed/api).
+    jobcrawl/ashby/bad_response, jobcrawl/failed/api) and jobcrawl/ashby/listing_complete.
     """
 
     name = "ashby"
@@ -48,10 +48,13 @@ class AshbySpider(ApiSpider):
     def parse_board(self, response: Response) -> Iterator[JobItem]:
         self.page_read()
         scraped_at = datetime.now(UTC)
+        page = self.read_object(response, list_key="jobs")
+        if page is None:
+            return
         yield from self.take(
             ashby.to_item(job, source=self.source, scraped_at=scraped_at,
                           fallback_url=self.job_url(job.get("id")))
-            for job in self._listed(ashby.jobs(response.json()))
+            for job in self._listed(ashby.jobs(page))
         )
 
     def job_url(self, job_id: Any) -> str:

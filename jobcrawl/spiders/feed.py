@@ -51,6 +51,7 @@ class FeedSpider(ApiSpider):
     ApiSpider's jobcrawl/api/* and the download handler's jobcrawl/stream/*. A document
     that is not a feed, cannot be read, or stops early marks the crawl failed
     (jobcrawl/failed/feed): the ads read before the damage are kept.
+    jobcrawl/feed/listing_complete (ApiSpider) is also False when an entry was skipped.
     """
 
     name = "feed"
@@ -89,6 +90,11 @@ class FeedSpider(ApiSpider):
                 self._failed("unreadable", f"cannot read the feed {response.url}: {exc}")
             else:
                 self._report(reader, response.url)
+
+    def listing_complete(self) -> bool:
+        """ApiSpider's answer, and no entry skipped as unreadable: its ad would look unlisted."""
+        skipped = self.crawler.stats.get_value("jobcrawl/feed/bad_entries")
+        return super().listing_complete() and not skipped
 
     def _items(self, reader: FeedReader, context: FeedContext, url: str) -> Iterator[JobItem]:
         stats = self.crawler.stats

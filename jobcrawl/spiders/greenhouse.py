@@ -28,7 +28,9 @@ class GreenhouseSpider(ApiSpider):
 
     One request returns the whole board; ``content=true`` adds the descriptions.
     Stats: jobcrawl/api/pages, jobcrawl/api/items, and ApiSpider's error keys
-    (jobcrawl/api/http_error/<status>, jobcrawl/api/request_failed, jobcrawl/failed/api).
+    (jobcrawl/api/http_error/<status>, jobcrawl/api/request_failed,
+    jobcrawl/greenhouse/bad_response, jobcrawl/failed/api) and
+    jobcrawl/greenhouse/listing_complete.
     """
 
     name = "greenhouse"
@@ -44,10 +46,13 @@ class GreenhouseSpider(ApiSpider):
     def parse_jobs(self, response: Response) -> Iterator[JobItem]:
         self.page_read()
         scraped_at = datetime.now(UTC)
+        page = self.read_object(response, list_key="jobs")
+        if page is None:
+            return
         yield from self.take(
             greenhouse.to_item(job, source=self.source, scraped_at=scraped_at,
                                fallback_url=self.job_url(job.get("id")))
-            for job in greenhouse.jobs(response.json())
+            for job in greenhouse.jobs(page)
         )
 
     def job_url(self, job_id: Any) -> str:

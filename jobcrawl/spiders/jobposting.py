@@ -5,19 +5,29 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from scrapy import Request
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.spiders import SitemapSpider
 
+from jobcrawl.extract.closed import closed_notice
 from jobcrawl.extract.jobposting import source_for, to_item
 from jobcrawl.extract.jsonld import extract_postings
 from jobcrawl.extract.links import listing_links
 from jobcrawl.items import JobItem
+from jobcrawl.recrawl import AD_SOURCE_META, report_closed, report_gone, report_page
+
+if TYPE_CHECKING:
+    from twisted.python.failure import Failure
 
 logger = logging.getLogger(__name__)
+
+# An ad page answering these is gone for good: the ad expires.
+_GONE_STATUSES = [404, 410]
 
 
 def _split_urls(value: str | None, name: str) -> list[str]:
@@ -52,8 +62,18 @@ class JobPostingSpider(SitemapSpider):
       allow=REGEX           only follow non-pagination links matching REGEX
       dayfirst=true|false   how to read 03/04/2024 (default: JOBCRAWL_DATES_DAYFIRST)
 
+    Ad requests carry their source in meta (jobcrawl_ad_source), so that the
+    recrawl middleware can leave out ads fetched within JOBCRAWL_RECRAWL_TTL.
+    An ad page answering 404/410 is reported gone, one saying the job is
+    closed is reported closed (its postings are still stored). The crawl is
+    complete (`listing_complete()`, consulted to expire unlisted ads) when
+    max_pages did not cut pagination and no listing page, sitemap or ad page
+    failed to download.
+
     Stats: jobcrawl/jobposting/listing_pages, .../ad_pages, .../postings,
-    .../pages_without_posting, .../not_html, jobcrawl/extract/jsonld_errors.
+    .../pages_without_posting, .../not_html, .../gone_pages (404/410),
+    .../closed_pages, .../failed_listing_pages, .../failed_ad_pages,
+    jobcrawl/extract/jsonld_errors.
     """
 
     name = "jobposting"
@@ -85,6 +105,10 @@ class JobPostingSpider(SitemapSpider):
             {urlparse(u).hostname or "" for u in self.listing_urls + self.sitemap_urls}
         )
         self._listing_pages = 0
+        self._listing_urls_seen: set[str] = set()
+        self._pagination_cut = False
+        self._failed_listings = 0
+        self._failed_ads = 0
 
     async def start(self) -> AsyncIterator[Any]:
         for url in self.listing_urls:
@@ -92,13 +116,51 @@ class JobPostingSpider(SitemapSpider):
             if request is not None:
                 yield request
         async for request in super().start():
-            yield request
+            yield request.replace(errback=self._listing_failed)
+
+    def listing_complete(self) -> bool:
+        """True when every listing page was read and every ad page downloaded."""
+        return not (self._pagination_cut or self._failed_listings or self._failed_ads)
 
     def _listing_request(self, url: str, depth: int) -> Request | None:
-        if self.max_pages is not None and self._listing_pages >= self.max_pages:
+        # Every listing page links its neighbours: count each page once, so that a
+        # max_pages above the board's size reads it all and leaves the listing complete.
+        if url in self._listing_urls_seen:
             return None
+        if self.max_pages is not None and self._listing_pages >= self.max_pages:
+            self._pagination_cut = True
+            return None
+        self._listing_urls_seen.add(url)
         self._listing_pages += 1
-        return Request(url, callback=self.parse_listing, cb_kwargs={"depth": depth})
+        return Request(url, callback=self.parse_listing, cb_kwargs={"depth": depth},
+                       errback=self._listing_failed)
+
+    def _ad_request(self, url: str, depth: int | None = None) -> Request:
+        """An ad page request: its source for the recrawl, 404/410 let through to parse_ad."""
+        return Request(url, callback=self.parse_ad, errback=self._ad_failed,
+                       cb_kwargs={} if depth is None else {"depth": depth},
+                       meta={AD_SOURCE_META: source_for(url),
+                             "handle_httpstatus_list": _GONE_STATUSES})
+
+    def _parse_sitemap(self, response: Response) -> Iterator[Request]:
+        for request in super()._parse_sitemap(response):
+            if request.callback == self.parse_ad:
+                yield self._ad_request(request.url)
+            else:
+                yield request.replace(errback=self._listing_failed)
+
+    def _listing_failed(self, failure: Failure) -> None:
+        # Without this listing page, ads missing from the crawl may still be listed.
+        self._failed_listings += 1
+        self.crawler.stats.inc_value("jobcrawl/jobposting/failed_listing_pages")
+        failure.raiseException()  # Scrapy logs it as it would without an errback
+
+    def _ad_failed(self, failure: Failure) -> None:
+        # A page left out on purpose (robots.txt) says nothing about the listing.
+        if not failure.check(IgnoreRequest) or failure.check(HttpError):
+            self._failed_ads += 1
+            self.crawler.stats.inc_value("jobcrawl/jobposting/failed_ad_pages")
+        failure.raiseException()
 
     def parse_listing(self, response: Response, depth: int = 0) -> Iterator[Any]:
         """A start or pagination page: its postings, its next pages, its ad links."""
@@ -111,12 +173,28 @@ class JobPostingSpider(SitemapSpider):
 
     def parse_ad(self, response: Response, depth: int | None = None) -> Iterator[Any]:
         """A page that should hold a posting; without one it may be a sub-listing."""
-        self.crawler.stats.inc_value("jobcrawl/jobposting/ad_pages")
-        if not isinstance(response, TextResponse):
-            self.crawler.stats.inc_value("jobcrawl/jobposting/not_html")
+        stats = self.crawler.stats
+        stats.inc_value("jobcrawl/jobposting/ad_pages")
+        if response.status in _GONE_STATUSES:
+            stats.inc_value("jobcrawl/jobposting/gone_pages")
+            report_gone(self.crawler, source_for(response.url), response.url, response.status)
             return
-        found = yield from self._items(response, count_missing=True)
-        if not found and depth is not None and depth < self.depth_limit:
+        if not isinstance(response, TextResponse):
+            stats.inc_value("jobcrawl/jobposting/not_html")
+            return
+        items = list(self._items(response, count_missing=True))
+        notice = closed_notice(response.text)
+        if notice is not None:
+            stats.inc_value("jobcrawl/jobposting/closed_pages")
+            for item in items or [None]:
+                source = item.source if item else source_for(response.url)
+                report_closed(self.crawler, source, item.url if item else response.url, notice)
+        hub = not items and depth is not None and depth < self.depth_limit
+        if not hub:
+            report_page(self.crawler, source_for(response.url), response.url,
+                        [item.url for item in items])
+        yield from items
+        if hub:
             # A category page or hub between the start page and the ads.
             yield from self._follow_links(response, depth)
 
@@ -128,7 +206,7 @@ class JobPostingSpider(SitemapSpider):
                 yield request
         if depth < self.depth_limit:
             for url in links.other:
-                yield Request(url, callback=self.parse_ad, cb_kwargs={"depth": depth + 1})
+                yield self._ad_request(url, depth + 1)
 
     def _items(self, response: TextResponse, *, count_missing: bool) -> Iterator[JobItem]:
         scraped_at = datetime.now(UTC)

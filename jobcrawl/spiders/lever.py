@@ -40,7 +40,8 @@ class LeverSpider(ApiSpider):
 
     Pages are read with ``skip``/``limit`` until Lever answers with an empty page.
     Stats: jobcrawl/api/pages, jobcrawl/api/items, and ApiSpider's error keys
-    (jobcrawl/api/http_error/<status>, jobcrawl/api/request_failed, jobcrawl/failed/api).
+    (jobcrawl/api/http_error/<status>, jobcrawl/api/request_failed,
+    jobcrawl/lever/bad_response, jobcrawl/failed/api) and jobcrawl/lever/listing_complete.
     """
 
     name = "lever"
@@ -64,7 +65,10 @@ class LeverSpider(ApiSpider):
     def parse_page(self, response: Response, skip: int) -> Iterator[JobItem | Request]:
         self.page_read()
         scraped_at = datetime.now(UTC)
-        postings = lever.postings(response.json())
+        page = self.read_array(response)
+        if page is None:
+            return
+        postings = lever.postings(page)
         yield from self.take(
             lever.to_item(posting, source=self.source, scraped_at=scraped_at,
                           fallback_url=self.posting_url(posting.get("id")))

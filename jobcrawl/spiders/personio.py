@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
@@ -10,18 +9,14 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from jobcrawl.extract import personio
-from jobcrawl.failures import mark_failed
-from jobcrawl.spiders.api import ApiSpider, required
+from jobcrawl.spiders.api import ApiSpider, subdomain
 
 if TYPE_CHECKING:
     from scrapy.http import Response
 
     from jobcrawl.items import JobItem
 
-logger = logging.getLogger(__name__)
-
 # The company name is the job site's subdomain: {company}.jobs.personio.de.
-_SUBDOMAIN = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?", re.IGNORECASE)
 _LANGUAGE = re.compile(r"[a-z]{2}")
 
 
@@ -38,7 +33,8 @@ class PersonioSpider(ApiSpider):
     in the description text.
 
     Stats: jobcrawl/api/pages, jobcrawl/api/items (ApiSpider),
-    jobcrawl/personio/bad_response.
+    jobcrawl/personio/bad_response, jobcrawl/personio/listing_complete, and ApiSpider's
+    error keys.
     """
 
     name = "personio"
@@ -46,12 +42,7 @@ class PersonioSpider(ApiSpider):
     def __init__(self, company: str | None = None, language: str | None = None,
                  **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.company = required(company, "company", self.name).lower()
-        if not _SUBDOMAIN.fullmatch(self.company):
-            raise ValueError(
-                f"argument company: {company!r} is not a Personio job-site name "
-                "(letters, digits and hyphens, as in acme.jobs.personio.de)"
-            )
+        self.company = subdomain(company, "company", self.name, "jobs.personio.de")
         self.language = (language or "").strip().lower() or None
         if self.language is not None and not _LANGUAGE.fullmatch(self.language):
             raise ValueError(f"argument language: {language!r} is not a two-letter code")
@@ -72,10 +63,7 @@ class PersonioSpider(ApiSpider):
         except ValueError as error:
             # An unknown company may redirect to Personio's home page: an HTML 200
             # that must not pass for an empty job site.
-            self.crawler.stats.inc_value("jobcrawl/personio/bad_response")
-            mark_failed(self.crawler.stats, "api", f"not a Personio feed: {response.url}")
-            logger.error("%s: %s is not a Personio XML feed: %s", self.name, response.url,
-                         error)
+            self.unreadable(response, f"not a Personio XML feed ({error})")
             return
         yield from self.take(
             personio.to_item(position, source=self.source, scraped_at=scraped_at,

@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-import json
-import logging
-import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from jobcrawl.extract import recruitee
-from jobcrawl.failures import mark_failed
-from jobcrawl.spiders.api import ApiSpider, required
+from jobcrawl.spiders.api import ApiSpider, subdomain
 
 if TYPE_CHECKING:
     from scrapy.http import Response
 
     from jobcrawl.items import JobItem
-
-logger = logging.getLogger(__name__)
-
-# The company name is the careers site's subdomain: {company}.recruitee.com.
-_SUBDOMAIN = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?", re.IGNORECASE)
 
 
 class RecruiteeSpider(ApiSpider):
@@ -36,19 +27,15 @@ class RecruiteeSpider(ApiSpider):
     closing date.
 
     Stats: jobcrawl/api/pages, jobcrawl/api/items (ApiSpider),
-    jobcrawl/recruitee/unpublished_skipped, jobcrawl/recruitee/bad_response.
+    jobcrawl/recruitee/unpublished_skipped, jobcrawl/recruitee/bad_response,
+    jobcrawl/recruitee/listing_complete, and ApiSpider's error keys.
     """
 
     name = "recruitee"
 
     def __init__(self, company: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.company = required(company, "company", self.name).lower()
-        if not _SUBDOMAIN.fullmatch(self.company):
-            raise ValueError(
-                f"argument company: {company!r} is not a Recruitee careers-site name "
-                "(letters, digits and hyphens, as in acme.recruitee.com)"
-            )
+        self.company = subdomain(company, "company", self.name, "recruitee.com")
         self.source = f"{self.name}:{self.company}"
 
     async def start(self) -> AsyncIterator[Any]:
@@ -58,13 +45,8 @@ class RecruiteeSpider(ApiSpider):
     def parse_offers(self, response: Response) -> Iterator[JobItem]:
         scraped_at = datetime.now(UTC)
         self.page_read()
-        # The whole board is in this one response: an unreadable one must not pass
-        # for an empty board, so _read_object marks the crawl failed (exit 1).
-        payload = self._read_object(response)
+        payload = self.read_object(response, list_key="offers")
         if payload is None:
-            return
-        if not isinstance(payload.get("offers"), list):
-            self._unreadable(response, 'no "offers" list')
             return
         published = []
         for offer in recruitee.offers(payload):
@@ -77,23 +59,3 @@ class RecruiteeSpider(ApiSpider):
                               company=self.company)
             for offer in published
         )
-
-    def _read_object(self, response: Response) -> dict[str, Any] | None:
-        """The response's JSON object; None (logged, counted, crawl failed) otherwise."""
-        try:
-            payload = json.loads(response.body)
-        except ValueError as error:
-            reason = f"not JSON ({error})"
-        else:
-            if isinstance(payload, dict):
-                return payload
-            reason = f"a JSON {type(payload).__name__}, not an object"
-        self._unreadable(response, reason)
-        return None
-
-    def _unreadable(self, response: Response, reason: str) -> None:
-        # Its ads are lost: count it and mark the crawl failed so that it exits 1.
-        url = self.loggable_url(response.url)
-        self.crawler.stats.inc_value(f"jobcrawl/{self.name}/bad_response")
-        mark_failed(self.crawler.stats, "api", f"unreadable response from {url}")
-        logger.error("%s: unreadable response from %s: %s", self.name, url, reason)

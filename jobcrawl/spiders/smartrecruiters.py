@@ -10,8 +10,6 @@ from urllib.parse import quote
 
 from scrapy import Request
 from scrapy.http import Response
-from scrapy.spidermiddlewares.httperror import HttpError
-from twisted.python.failure import Failure
 
 from jobcrawl.extract import smartrecruiters
 from jobcrawl.items import JobItem
@@ -40,7 +38,9 @@ class SmartRecruitersSpider(ApiSpider):
     Stats: jobcrawl/api/pages (list pages and details), jobcrawl/api/items,
     jobcrawl/smartrecruiters/detail_gone, jobcrawl/smartrecruiters/no_id (list entries
     without an id, skipped), and ApiSpider's error keys
-    (jobcrawl/api/http_error/<status>, jobcrawl/api/request_failed, jobcrawl/failed/api).
+    (jobcrawl/api/http_error/<status>, jobcrawl/api/request_failed,
+    jobcrawl/smartrecruiters/bad_response, jobcrawl/failed/api) and
+    jobcrawl/smartrecruiters/listing_complete.
     """
 
     name = "smartrecruiters"
@@ -54,15 +54,9 @@ class SmartRecruitersSpider(ApiSpider):
             raise ValueError(f"argument page_size must be {PAGE_SIZE} or less, got {page_size}")
         self.source = f"smartrecruiters:{self.company}"
         self._company_path = quote(self.company, safe="")
-        self.details_requested = 0
 
     async def start(self) -> AsyncIterator[Request]:
         yield self.list_request(offset=0)
-
-    @property
-    def enough_requested(self) -> bool:
-        """True once details for max_items postings have been asked for."""
-        return self.max_items is not None and self.details_requested >= self.max_items
 
     def list_request(self, offset: int) -> Request:
         url = LIST_URL.format(company=self._company_path, limit=self.page_size, offset=offset)
@@ -70,7 +64,9 @@ class SmartRecruitersSpider(ApiSpider):
 
     def parse_list(self, response: Response, offset: int) -> Iterator[Request]:
         self.page_read()
-        page = response.json()
+        page = self.read_object(response, list_key="content")
+        if page is None:
+            return
         postings = smartrecruiters.postings(page)
         total = smartrecruiters.total_found(page)
         if total == 0:
@@ -92,10 +88,9 @@ class SmartRecruitersSpider(ApiSpider):
             self.crawler.stats.inc_value("jobcrawl/smartrecruiters/no_id")
             logger.warning("%s: a posting without id in the list of %r", self.name, self.company)
             return
-        self.details_requested += 1
         url = self.detail_url(posting_id)
-        yield self.api_request(url, self.parse_detail, errback=self.detail_error,
-                               cb_kwargs={"listing": posting, "real_url": url})
+        yield self.detail_request(url, self.parse_detail,
+                                  cb_kwargs={"listing": posting, "real_url": url})
 
     def detail_url(self, posting_id: str) -> str:
         return DETAIL_URL.format(company=self._company_path, id=quote(posting_id, safe=""))
@@ -104,20 +99,11 @@ class SmartRecruitersSpider(ApiSpider):
                      real_url: str) -> Iterator[JobItem]:
         self.page_read()
         scraped_at = datetime.now(UTC)
-        detail = response.json()
-        # The detail repeats the list fields; the list entry fills any it leaves out.
-        posting = {**listing, **detail} if isinstance(detail, dict) else listing
-        yield from self.take([
-            smartrecruiters.to_item(posting, source=self.source, scraped_at=scraped_at,
-                                    fallback_url=real_url)
-        ])
-
-    def detail_error(self, failure: Failure) -> None:
-        """A posting that closed between list and detail is gone, not a broken crawl."""
-        if failure.check(HttpError) and failure.value.response.status == 404:
-            self.crawler.stats.inc_value("jobcrawl/smartrecruiters/detail_gone")
-            request = getattr(failure, "request", None)
-            url = self.loggable_url(request.url) if request is not None else "?"
-            logger.warning("%s: posting %s is gone (HTTP 404); skipped", self.name, url)
+        detail = self.read_object(response)
+        if detail is None:
             return
-        self.api_error(failure)
+        # The detail repeats the list fields; the list entry fills any it leaves out.
+        yield from self.take([
+            smartrecruiters.to_item({**listing, **detail}, source=self.source,
+                                    scraped_at=scraped_at, fallback_url=real_url)
+        ])

@@ -29,7 +29,9 @@ class WorkableSpider(ApiSpider):
 
     One request returns the whole account: its name (the ads' company) and its jobs.
     Stats: jobcrawl/api/pages, jobcrawl/api/items, and ApiSpider's error keys
-    (jobcrawl/api/http_error/<status>, jobcrawl/api/request_failed, jobcrawl/failed/api).
+    (jobcrawl/api/http_error/<status>, jobcrawl/api/request_failed,
+    jobcrawl/workable/bad_response, jobcrawl/failed/api) and
+    jobcrawl/workable/listing_complete.
     """
 
     name = "workable"
@@ -46,7 +48,9 @@ class WorkableSpider(ApiSpider):
     def parse_account(self, response: Response) -> Iterator[JobItem]:
         self.page_read()
         scraped_at = datetime.now(UTC)
-        page = response.json()
+        page = self.read_object(response, list_key="jobs")
+        if page is None:
+            return
         company = workable.account_name(page)
         yield from self.take(
             workable.to_item(job, company=company, source=self.source, scraped_at=scraped_at,

@@ -1,0 +1,112 @@
+"""Recrawl middleware: links to ads fetched within the TTL are touched, not requested."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Self
+
+from scrapy import Request
+from scrapy.exceptions import NotConfigured
+from sqlalchemy.exc import SQLAlchemyError
+
+from jobcrawl.db.engine import make_engine
+from jobcrawl.db.recrawl import recently_fetched
+from jobcrawl.pipelines.store import StoreConfig
+from jobcrawl.recrawl import AD_SOURCE_META, KnownAds, RecrawlConfig, recrawl_state
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Iterable, Iterator
+
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+
+logger = logging.getLogger(__name__)
+
+STATS_PREFIX = "jobcrawl/recrawl/"
+
+
+class RecrawlMiddleware:
+    """Drops requests for ad pages fetched within JOBCRAWL_RECRAWL_TTL and records a touch.
+
+    Only requests whose meta names the ad's source (`jobcrawl_ad_source`, set by
+    the jobposting spider on ad links and sitemap entries) are candidates. The
+    URL, spelled canonically, is looked up among the source's ads whose
+    last_fetched is within the TTL, loaded once per source on first use; a hit
+    is not sent, and the store pipeline moves the ad's last_seen when the
+    spider closes. An ad whose URL differs from the link (e.g. a canonical link
+    to another path) is fetched again: safe, only slower. A database that
+    cannot be read is logged and the crawl fetches everything.
+
+    Settings: JOBCRAWL_RECRAWL_TTL (default "7d"; "12h", "30m", "3600" seconds;
+    0: off, every ad is fetched), JOBCRAWL_DATABASE_URL.
+    Stats: jobcrawl/recrawl/skipped (ad pages not requested, each once),
+    jobcrawl/recrawl/known (recently fetched ads and remembered pages loaded),
+    jobcrawl/recrawl/unavailable (sources whose known ads could not be read).
+    """
+
+    def __init__(self, crawler: Crawler, config: RecrawlConfig, database_url: str) -> None:
+        self.crawler = crawler
+        self.config = config
+        self.database_url = database_url
+        self.state = recrawl_state(crawler)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        config = RecrawlConfig.from_settings(crawler.settings)
+        if not config.enabled:
+            raise NotConfigured("JOBCRAWL_RECRAWL_TTL is 0: every ad page is fetched")
+        return cls(crawler, config, StoreConfig.from_settings(crawler.settings).database_url)
+
+    def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterator[Any]:
+        for output in result:
+            if not self._skip(output):
+                yield output
+
+    async def process_spider_output_async(self, response: Response,
+                                          result: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        async for output in result:
+            if not self._skip(output):
+                yield output
+
+    def _skip(self, output: Any) -> bool:
+        if not isinstance(output, Request):
+            return False
+        source = output.meta.get(AD_SOURCE_META)
+        if not source:
+            return False
+        first = self._known(source).touch(output.url)
+        if first is None:
+            return False
+        if first:  # a link seen again would not have been sent twice either
+            self.crawler.stats.inc_value(f"{STATS_PREFIX}skipped")  # type: ignore[union-attr]
+        return True
+
+    def _known(self, source: str) -> KnownAds:
+        known = self.state.known.get(source)
+        if known is None:
+            known = self.state.known[source] = self._load(source)
+        return known
+
+    def _load(self, source: str) -> KnownAds:
+        # Once per source, on the reactor thread: a million URLs take a few seconds,
+        # paid once, and every later lookup is a binary search.
+        since = datetime.now(UTC) - self.config.ttl
+        stats = self.crawler.stats
+        assert stats is not None
+        engine = make_engine(self.database_url)
+        try:
+            with engine.connect() as connection:
+                known = KnownAds(recently_fetched(connection, source, since))
+        except SQLAlchemyError as exc:
+            reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+            logger.warning("recrawl: cannot read the known ads of %s, fetching every ad: %s",
+                           source, reason)
+            stats.inc_value(f"{STATS_PREFIX}unavailable")
+            return KnownAds(())
+        finally:
+            engine.dispose()
+        stats.inc_value(f"{STATS_PREFIX}known", len(known))
+        logger.info("recrawl: %d ads of %s fetched since %s are not fetched again",
+                    len(known), source, since.isoformat(timespec="seconds"))
+        return known
