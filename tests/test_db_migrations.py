@@ -176,3 +176,22 @@ def test_0003_backfills_last_fetched_from_scraped_at_and_leaves_ads_live(db_url:
         engine.dispose()
     assert (row.last_fetched, row.expired_at, row.expiry_reason, row.expiry_evidence,
             touched) == (row.scraped_at, None, None, None, 0)
+
+
+def test_processes_creating_one_new_sqlite_file_at_once_all_succeed(tmp_path: Path) -> None:
+    # Four crawls starting together on a new file: without the upgrade lock, all see an
+    # empty database and the slower ones fail on "table jobs already exists".
+    url = f"sqlite:///{tmp_path / 'jobs.db'}"
+    code = ("import sys; from jobcrawl.db.migrate import ensure_schema; "
+            "sys.stdin.read(); ensure_schema(sys.argv[1], auto_upgrade=True)")
+    processes = [
+        subprocess.Popen([sys.executable, "-c", code, url], cwd=ROOT, stdin=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+        for _ in range(4)
+    ]
+    # Each waits on its stdin, so that all are imported and ready before any starts.
+    for process in processes:
+        process.stdin.close()  # type: ignore[union-attr]
+    errors = [process.stderr.read() for process in processes]  # type: ignore[union-attr]
+    assert [process.wait() for process in processes] == [0, 0, 0, 0], errors
+    assert database_revision(url) == SCHEMA_HEAD

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -93,7 +96,31 @@ def ensure_schema(url: str, *, auto_upgrade: bool) -> None:
     auto_upgrade is False (run `scrapy db upgrade`), has a revision this code
     does not know, or has a jobs table that Alembic did not create.
     With auto_upgrade False the database is never changed, nor a SQLite file created.
+    Processes that upgrade the same SQLite file at once take turns (an flock on it).
     """
+    path = sqlite_path(url)
+    if auto_upgrade and path is not None:
+        with _upgrade_lock(path):
+            _ensure_schema(url, auto_upgrade=True)
+    else:
+        _ensure_schema(url, auto_upgrade=auto_upgrade)
+
+
+@contextmanager
+def _upgrade_lock(path: Path) -> Iterator[None]:
+    # Two crawls starting on a new file would both see it empty and both create the
+    # tables; the second would fail. flock is independent of SQLite's own fcntl locks,
+    # and an empty file still counts as fresh (is_fresh_sqlite).
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("ab") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _ensure_schema(url: str, *, auto_upgrade: bool) -> None:
     head = SCHEMA_HEAD
     revision, has_jobs = (None, False) if is_fresh_sqlite(url) else _inspect(url)
     if revision == head:
