@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime
+from typing import Any
+
+from itemadapter import ItemAdapter
 
 
 def _utcnow() -> datetime:
@@ -42,3 +46,14 @@ class JobItem:
 
 JOB_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(JobItem))
 REQUIRED_FIELDS: tuple[str, ...] = ("webindex", "source", "url", "title", "description")
+
+
+def item_fields(item: Any) -> Mapping[str, Any]:
+    """An item's fields by name, read-only: a JobItem's own, else through ItemAdapter.
+
+    Pipelines read a few fields of every item; an ItemAdapter costs ten times more
+    than the dataclass's __dict__ for the same answers.
+    """
+    if type(item) is JobItem:
+        return vars(item)
+    return ItemAdapter(item)

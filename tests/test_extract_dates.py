@@ -143,6 +143,11 @@ CLOSING_CASES = [
     # 22:30 UTC + 3 hours is already the next calendar day.
     ("Closing in 3 hours", _relative("Closing in 3 hours", date(2024, 3, 2))),
     ("Closing date: ASAP", _text("Closing date: ASAP", None)),
+    ("Expiry date: rolling basis", _text("Expiry date: rolling basis", None)),
+    ("Application deadline - when filled", _text("Application deadline - when filled", None)),
+    # IGNORECASE reads the long s and the dotted capital I as s and i; so must the shortcut.
+    ("Clo\u017fing date: ASAP", _text("Clo\u017fing date: ASAP", None)),
+    ("Deadl\u0130ne: ongoing", _text("Deadl\u0130ne: ongoing", None)),
     ("Closing date: ongoing. Apply now", _text("Closing date: ongoing", None)),
     ("Closing date: 31/02/2024", _text("Closing date: 31/02/2024", None)),
     ("Closing date: **/**/2024", _text("Closing date: **/**/2024", None)),

@@ -183,3 +183,33 @@ def test_microdata_repeating_a_jsonld_posting_is_skipped() -> None:
     )
     found = extract_postings(_page(head, body))
     assert [p["title"] for p in found.postings] == ["Welder", "Fitter"]
+
+
+def test_microdata_text_leaves_out_scripts_styles_comments_and_links() -> None:
+    body = """
+    <div itemscope itemtype="https://schema.org/JobPosting">
+      <h1 itemprop="title">Chef <!-- urgent --> de Partie<script>var x = 1;</script></h1>
+      <span itemprop="employmentType">Full <b>time</b><style>b { color: red }</style></span>
+      <span itemprop="industry">Hospitality <link rel="x"> &amp; Catering</span>
+      <span itemprop="occupationalCategory">Kitchen <i>staff</i></span>
+    </div>
+    """
+    found = extract_postings(_page(body=body))
+    assert found == Postings(
+        [
+            {
+                "@type": "JobPosting",
+                "title": "Chef de Partie",
+                "employmentType": "Full time",
+                "industry": "Hospitality & Catering",
+                "occupationalCategory": "Kitchen staff",
+            }
+        ],
+        [],
+    )
+
+
+def test_json_array_block_skips_empty_entries() -> None:
+    block = [{}, {"@type": "JobPosting", "title": "Kept"}, None, [], "text", 3]
+    found = extract_postings(_page(_script(block) + _script('"just a string"')))
+    assert found == Postings([{"@type": "JobPosting", "title": "Kept"}], [])

@@ -16,6 +16,7 @@ from jobcrawl.extract.text import clean_line, html_to_text, looks_like_html
         ("<p>Intro</p><ul><li>a</li><li>b</li></ul><p>End</p>", "Intro\n\na\nb\n\nEnd"),
         ("First<br><br>Second<br>Third", "First\n\nSecond\nThird"),
         ("First<br/> <BR />Second", "First\n\nSecond"),
+        ("First<Br><bR>Second", "First\n\nSecond"),
         ("<h2>Title</h2>Body text", "Title\n\nBody text"),
         ("<div>Block one</div><div>Block two</div>", "Block one\n\nBlock two"),
         ("<div><div><p>Deep</p></div></div><p>Next</p>", "Deep\n\nNext"),

@@ -86,3 +86,27 @@ def test_dedupe_drops_second_sighting_per_source_and_webindex() -> None:
     assert excinfo.value.log_level == "INFO"
     assert crawler.stats.get_value("jobcrawl/dedupe/unique") == 2
     assert crawler.stats.get_value("jobcrawl/dedupe/duplicates") == 1
+
+
+def test_validate_and_dedupe_read_dict_items_too() -> None:
+    crawler = crawler_stats()
+    validate, dedupe = ValidatePipeline.from_crawler(crawler), DedupePipeline.from_crawler(crawler)
+    item = vars(make_item()).copy()
+    assert dedupe.process_item(validate.process_item(item)) is item
+    with pytest.raises(MissingRequiredField) as missing:
+        validate.process_item({**item, "title": "", "description": None})
+    assert str(missing.value) == (
+        "missing title, description in ad from https://jobs.example.com/jobs/72119477"
+    )
+    with pytest.raises(DuplicateInCrawl) as duplicate:
+        dedupe.process_item(dict(item))
+    assert str(duplicate.value) == (
+        "duplicate jobposting:jobs.example.com webindex 72119477"
+        " at https://jobs.example.com/jobs/72119477"
+    )
+    assert crawler.stats.get_stats() == {
+        "jobcrawl/dedupe/unique": 1,
+        "jobcrawl/dedupe/duplicates": 1,
+        "jobcrawl/validate/missing/title": 1,
+        "jobcrawl/validate/missing/description": 1,
+    }

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import text, update
 
 from jobcrawl.db.engine import make_engine
+from jobcrawl.db.models import Job, RecrawlPage
 from jobcrawl.demo.server import DemoBoard
 from tests.conftest import run_scrapy
 
@@ -138,8 +140,14 @@ def test_a_short_ttl_lets_old_fetches_be_refetched(
 ) -> None:
     crawl = Crawls(board, sqlite_url, tmp_path)
     first = crawl()
-    # "1" second: by the time the second crawl reads the database, every fetch is older.
-    second = crawl("-s", "JOBCRAWL_RECRAWL_TTL=1")
+    # As if the first crawl had run two hours ago: every fetch is older than the TTL.
+    two_hours_ago = datetime.now(UTC) - timedelta(hours=2)
+    engine = make_engine(sqlite_url)
+    with engine.begin() as connection:
+        connection.execute(update(Job).values(last_fetched=two_hours_ago))
+        connection.execute(update(RecrawlPage).values(fetched_at=two_hours_ago))
+    engine.dispose()
+    second = crawl("-s", "JOBCRAWL_RECRAWL_TTL=1h")
     assert second["jobcrawl/recrawl/known"] == 0
     assert second["downloader/request_count"] == first["downloader/request_count"]
 

@@ -93,6 +93,8 @@ _SENTENCE_END = re.compile(r"[.;!?](?:\s|$)|\s[-–—]\s|\s{2,}")
 _MONTH_WORD = re.compile(_MONTH, re.IGNORECASE)
 _DAY_NUMBER = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\b", re.IGNORECASE)
 _YEAR_NUMBER = re.compile(r"\b(\d{4})\b")
+# The non-ASCII letters that IGNORECASE matches to ASCII letters (the Kelvin sign lowers to k).
+_FOLDS_TO_ASCII = re.compile("[\u0130\u0131\u017f]")
 
 
 @dataclass(frozen=True)
@@ -231,6 +233,18 @@ def _labelled_value(match: re.Match[str]) -> ClosingDate:
     return ClosingDate(None, clean_line(raw), "text")
 
 
+def _may_hold_label(text: str) -> bool:
+    """False only when no closing-date label can be in `text`: most ads have none.
+
+    Every _LABEL_CUE holds "clos", "deadline" or "expiry". Under IGNORECASE the regex
+    also takes "İ", "ı" and "ſ" for i and s, which lower() does not: then it decides.
+    """
+    if _FOLDS_TO_ASCII.search(text):
+        return True
+    lowered = text.lower()
+    return "clos" in lowered or "deadline" in lowered or "expiry" in lowered
+
+
 def find_closing_date(
     text: str, *, reference: date, received: datetime, dayfirst: bool = True
 ) -> ClosingDate | None:
@@ -243,7 +257,7 @@ def find_closing_date(
     if not text:
         return None
     phrase = _PHRASE.search(text)
-    labelled = _LABELLED_VALUE.search(text)
+    labelled = _LABELLED_VALUE.search(text) if _may_hold_label(text) else None
     if phrase is not None and (labelled is None or phrase.start() <= labelled.start()):
         return _phrase_result(phrase, reference, received, dayfirst)
     if labelled is not None:

@@ -49,7 +49,9 @@ def html_to_text(value: str | None) -> str:
         if "<" not in decoded or not looks_like_html(decoded):
             return tidy_paragraphs(decoded)
         value = decoded
-    tree = html_text.parse_html(_BR_RUN.sub("<p></p>", value))
+    if _has_br(value):
+        value = _BR_RUN.sub("<p></p>", value)
+    tree = html_text.parse_html(value)
     # html_text's own cleaner (lxml_html_clean) costs more than the rest of the
     # conversion; an ad's description only needs its invisible parts dropped.
     for invisible in tree.xpath(_INVISIBLE):
@@ -58,6 +60,11 @@ def html_to_text(value: str | None) -> str:
         tree, newline_tags=_NEWLINE_TAGS, double_newline_tags=_DOUBLE_NEWLINE_TAGS
     )
     return tidy_paragraphs(text)
+
+
+def _has_br(value: str) -> bool:
+    # A few substring tests cost less than one case-insensitive regex pass over an ad.
+    return "<br" in value or "<BR" in value or "<Br" in value or "<bR" in value
 
 
 def tidy_paragraphs(text: str) -> str:

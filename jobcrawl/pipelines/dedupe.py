@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Self
 
-from itemadapter import ItemAdapter
-
 from jobcrawl.drops import DuplicateInCrawl
+from jobcrawl.items import item_fields
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -32,12 +31,12 @@ class DedupePipeline:
         return cls(crawler.stats)  # type: ignore[arg-type]
 
     def process_item(self, item: object) -> object:
-        adapter = ItemAdapter(item)
-        key = (adapter["source"], adapter["webindex"])
+        fields = item_fields(item)
+        key = (fields["source"], fields["webindex"])
         if key in self.seen:
             self.stats.inc_value("jobcrawl/dedupe/duplicates")
             raise DuplicateInCrawl(
-                f"duplicate {key[0]} webindex {key[1]} at {adapter.get('url')}"
+                f"duplicate {key[0]} webindex {key[1]} at {fields.get('url')}"
             )
         self.seen.add(key)
         self.stats.inc_value("jobcrawl/dedupe/unique")

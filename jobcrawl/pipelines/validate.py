@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Self
 
-from itemadapter import ItemAdapter
-
 from jobcrawl.drops import MissingRequiredField
-from jobcrawl.items import REQUIRED_FIELDS
+from jobcrawl.items import REQUIRED_FIELDS, item_fields
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -30,13 +28,13 @@ class ValidatePipeline:
         return cls(crawler.stats)  # type: ignore[arg-type]
 
     def process_item(self, item: object) -> object:
-        adapter = ItemAdapter(item)
-        missing = [name for name in REQUIRED_FIELDS if not _present(adapter.get(name))]
+        fields = item_fields(item)
+        missing = [name for name in REQUIRED_FIELDS if not _present(fields.get(name))]
         if missing:
             for name in missing:
                 self.stats.inc_value(f"jobcrawl/validate/missing/{name}")
             raise MissingRequiredField(
-                f"missing {', '.join(missing)} in ad from {adapter.get('url') or '<no url>'}"
+                f"missing {', '.join(missing)} in ad from {fields.get('url') or '<no url>'}"
             )
         return item
 
