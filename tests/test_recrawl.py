@@ -116,10 +116,13 @@ def test_second_crawl_reads_only_the_listing_and_touches_every_ad(
             2, second["jobcrawl/store/run_id"], None)
     run = run_row(database_url, second["jobcrawl/store/run_id"])
     assert (run["status"], run["items_touched"], run["items_unchanged"]) == ("ok", len(before), 0)
-    monitors = run["monitors"]
-    monitors = json.loads(monitors) if isinstance(monitors, str) else monitors  # SQLite: text
+    monitors, sources = (json.loads(value) if isinstance(value, str) else value  # SQLite: text
+                         for value in (run["monitors"], run["sources"]))
     assert monitors[0]["message"] == (
         f"{len(before)} items stored or touched ({len(before)} touched), minimum 1")
+    # The touched ads count for their source, as stored ones do.
+    assert (run["source"], sources) == (
+        "jobposting:127.0.0.1", {"jobposting:127.0.0.1": len(before)})
 
 
 def test_ttl_zero_refetches_every_ad(board: DemoBoard, sqlite_url: str, tmp_path: Path) -> None:

@@ -126,8 +126,8 @@ class CrawlRun(Base):
 
     id is the run id that the store pipeline writes to jobs.last_run. source is
     the spider's own source name (API spiders: `greenhouse:acme`), else the
-    source of the items it stored (`jobposting:host`; several joined by commas);
-    sources counts the stored items per source. status: running, then ok,
+    source of the items it stored or touched (`jobposting:host`; several joined by
+    commas); sources counts the ads stored or touched per source. status: running, then ok,
     failed (a component marked the crawl failed, or it ended early) or
     unhealthy (a health monitor failed). The figure columns are copied out of
     the final Scrapy stats (all of them in stats) so that reports need no JSON.

@@ -17,6 +17,7 @@ from jobcrawl.db.migrate import ensure_schema
 from jobcrawl.db.runs import save_run
 from jobcrawl.failures import mark_failed
 from jobcrawl.pipelines.store import StoreConfig
+from jobcrawl.recrawl import recrawl_state
 from jobcrawl.runs import (
     RunFigures,
     command_line_settings,
@@ -124,10 +125,13 @@ class RunRecord:
         stats.set_value(f"{STATS_PREFIX}status", status)
         # The whole row again: it completes the one inserted at the start, or
         # replaces it if that insert failed.
+        # Ads stored or touched per source: a nightly recrawl that only touches known
+        # ads still saw them, and history, reports and `--source` need its sources.
+        seen = state.sources + recrawl_state(self.crawler).touched_sources
         row = {
             **self._opening_row(spider),
-            "source": run_source(spider, state.sources),
-            "sources": dict(sorted(state.sources.items())) or None,
+            "source": run_source(spider, seen),
+            "sources": dict(sorted(seen.items())) or None,
             "finished_at": stats.get_value("finish_time") or datetime.now(UTC),
             "finish_reason": reason, "status": status, **_figure_columns(figures),
             "monitors": state.monitor_results,

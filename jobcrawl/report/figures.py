@@ -27,7 +27,7 @@ def run_labels(runs: list[RunRow]) -> list[str]:
 
 
 def stored_by_source(data: ReportData) -> str:
-    """Ads stored by each run, stacked by source, oldest run first."""
+    """Ads stored or touched by each run (crawl_runs.sources), stacked by source, oldest first."""
     runs = data.runs[::-1]
     totals: dict[str, int] = {}
     for run in runs:
@@ -41,8 +41,9 @@ def stored_by_source(data: ReportData) -> str:
         series.append(Series(OTHER, tuple(
             float(sum(count for source, count in run.sources.items() if source in rest))
             for run in runs)))
-    return bar_chart("chart-stored", "Ads stored per run, by source", run_labels(runs), series,
-                     stacked=True, empty=NO_RUNS if not runs else "No ads stored by these runs.")
+    empty = NO_RUNS if not runs else "No ads stored or touched by these runs."
+    return bar_chart("chart-stored", "Ads stored or touched per run, by source",
+                     run_labels(runs), series, stacked=True, empty=empty)
 
 
 def effects(data: ReportData) -> str:
