@@ -20,7 +20,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Date, and_, case, or_, type_coerce
+from sqlalchemy import Date, and_, case, or_, true, type_coerce
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -61,17 +61,20 @@ def _utc_date_postgresql(element: utc_date, compiler: SQLCompiler, **kw: Any) ->
     return f"CAST(timezone('UTC', {compiler.process(element.clauses, **kw)}) AS DATE)"
 
 
-def active_on_clause(day: date) -> ColumnElement[bool]:
+def active_on_clause(day: date, *, with_expiry: bool = True) -> ColumnElement[bool]:
     """SQL predicate on the jobs table: the ad is active on `day` (see the module docstring).
 
     Compares stored datetimes with UTC midnights, so the indexes on the
     datetime columns stay usable and SQLite's text storage compares correctly.
+    with_expiry=False leaves out the expiry rule, for a database older than
+    revision 0003 (no expired_at column, so no ad has expired).
     """
     c = JOBS.c
     next_day = day_start(day + timedelta(days=1))
+    not_expired = or_(c.expired_at.is_(None), c.expired_at >= next_day)
     return and_(
         c.first_seen < next_day,
-        or_(c.expired_at.is_(None), c.expired_at >= next_day),
+        not_expired if with_expiry else true(),
         or_(
             c.closing_date >= day,
             and_(c.closing_date.is_(None), c.last_seen >= day_start(day)),

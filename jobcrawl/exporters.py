@@ -22,7 +22,14 @@ if TYPE_CHECKING:
 
     from jobcrawl.db.models import Job
 
-EXPORT_FIELDS: tuple[str, ...] = (*JOB_FIELDS, "first_seen", "last_seen", "seen_count")
+EXPORT_FIELDS: tuple[str, ...] = (
+    *JOB_FIELDS, "first_seen", "last_seen", "seen_count", "expired_at", "expiry_reason",
+)
+"""Every export's columns: the JobItem fields, then the database's bookkeeping.
+
+expired_at / expiry_reason are null while an ad is live (and in crawl feeds,
+whose items have no bookkeeping yet).
+"""
 
 
 def as_utc(value: datetime) -> datetime:

@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from jobcrawl.db.engine import make_engine
+from jobcrawl.db.migrate import upgrade
 from jobcrawl.db.models import Base, Job
 from jobcrawl.exporters import EXPORT_FIELDS
 from tests.conftest import run_scrapy
@@ -49,7 +50,8 @@ JOBS = [
         category="IT Jobs", description="Line one,\nline two — ünïcødé.\r\nCRLF kept."),
     job("lever:zeta", "10", title='=HYPERLINK("http://example.com","Apply")',
         closing_date=date(2026, 12, 31), closing_date_raw="Apply by 31/12",
-        closing_date_source="text", last_run="run-2026-11-25"),
+        closing_date_source="text", last_run="run-2026-11-25",
+        expired_at=datetime(2026, 11, 26, 3, 0, 0, 250000, tzinfo=UTC), expiry_reason="closed"),
     job("greenhouse:acme", "a", company=None, location="Zürich", category="IT Jobs",
         contract_time="part_time", salary_min=14.5, salary_max=16.0, salary_currency="CHF",
         salary_period="hour", first_seen=datetime(2026, 11, 20, 9, 0, 0, 123456, tzinfo=UTC),
@@ -160,6 +162,27 @@ def test_jsonl_export_writes_exact_objects(filled_sqlite: str, tmp_path: Path) -
     assert "ünïcødé".encode() in path.read_bytes()  # UTF-8, not \u escapes
 
 
+def test_expiry_columns_are_null_from_a_database_older_than_them(tmp_path: Path) -> None:
+    db = tmp_path / "old.db"
+    upgrade(f"sqlite:///{db}", "0002")  # the schema before the expiry columns
+    with sqlite3.connect(db) as connection:
+        connection.execute(
+            "INSERT INTO jobs (webindex, source, url, title, description, scraped_at, "
+            "first_seen, last_seen, seen_count, content_hash) VALUES ('7', 'reed', 'https://r/7', "
+            "'Job 7', 'About.', ?, ?, ?, 1, 'h')", ["2026-11-20 09:00:00.000000"] * 3)
+    path = tmp_path / "old.jsonl"
+
+    result = export(f"sqlite:///{db}", "-o", str(path))
+
+    assert result.returncode == 0, result.stderr
+    assert read_jsonl(path) == [{
+        **dict.fromkeys(EXPORT_FIELDS), "webindex": "7", "source": "reed", "url": "https://r/7",
+        "title": "Job 7", "description": "About.", "scraped_at": "2026-11-20T09:00:00+00:00",
+        "first_seen": "2026-11-20T09:00:00+00:00", "last_seen": "2026-11-20T09:00:00+00:00",
+        "seen_count": 1,
+    }]
+
+
 def test_parquet_export_has_typed_columns(filled_sqlite: str, tmp_path: Path) -> None:
     path = tmp_path / "jobs.parquet"
 
@@ -173,7 +196,7 @@ def test_parquet_export_has_typed_columns(filled_sqlite: str, tmp_path: Path) ->
         "salary_min": "double", "salary_max": "double", "seen_count": "int64",
         "date_posted": "date32[day]", "closing_date": "date32[day]",
         "scraped_at": "timestamp[us, tz=UTC]", "first_seen": "timestamp[us, tz=UTC]",
-        "last_seen": "timestamp[us, tz=UTC]",
+        "last_seen": "timestamp[us, tz=UTC]", "expired_at": "timestamp[us, tz=UTC]",
     }
     assert table.to_pylist() == [exported(j) for j in ordered(JOBS)]
 

@@ -29,7 +29,7 @@ def test_hostile_categories_never_leave_the_output_folder(tmp_path: Path) -> Non
     rows = [(category, f"Job {i}", f"w{i}", None, f"Text {i}", "s")
             for i, category in enumerate(HOSTILE)]
 
-    written = writer.write(list(zip(*rows, strict=True)))
+    written = writer.write(rows)
 
     assert written == len(HOSTILE)
     found = [p for p in tmp_path.rglob("*") if p.is_file()]
@@ -52,7 +52,7 @@ def test_categories_that_become_one_folder_share_its_numbering(tmp_path: Path) -
     rows = [("a/b", "T1", "1", None, "x", "s"), ("a_b", "T2", "2", None, "y", "s"),
             (None, "T3", "3", None, "z", "s"), ("", "T4", "4", None, "w", "s")]
 
-    writer.write(list(zip(*rows, strict=True)))
+    writer.write(rows)
 
     assert [e.path for e in entries] == ["c/a_b/Job_00001.txt", "c/a_b/Job_00002.txt",
                                          "c/Uncategorised/Job_00001.txt",
@@ -163,7 +163,7 @@ def test_skipped_rows_are_counted_in_the_manifest(tmp_path: Path) -> None:
     skipped: list[Skipped] = []
     writer = CorpusWriter(tmp_path, "c", lambda entry: None, skipped.append)
 
-    written = writer.write([("IT",), ("Bad\rtitle",), ("w1",), (None,), ("d",), ("src",)])
+    written = writer.write([("IT", "Bad\rtitle", "w1", None, "d", "src")])
 
     assert written == 0
     assert skipped == [Skipped("src", "w1", "Title contains a line break: 'Bad\\rtitle'")]

@@ -92,6 +92,25 @@ def test_limit_takes_the_first_jobs_in_order_after_filtering(dated: str, tmp_pat
     assert webindexes(dated, tmp_path, "--since", "2026-11-20", "--limit", "3") == everything[:3]
 
 
+def test_active_on_leaves_out_ads_expired_on_or_before_the_day(
+    database_url: str, tmp_path: Path
+) -> None:
+    # The rule of `scrapy counts` (jobcrawl.activity): an ad expired during the day
+    # was not open that day; one expired the day after still was.
+    expired = [
+        job("lever:zeta", "expired-on-the-day", first_seen=at(20), last_seen=at(25, 1),
+            scraped_at=at(25, 1), expired_at=at(25, 3), expiry_reason="unlisted"),
+        job("lever:zeta", "expired-the-day-after", first_seen=at(20), last_seen=at(25, 1),
+            scraped_at=at(25, 1), expired_at=at(26, 0), expiry_reason="gone"),
+    ]
+    fill(database_url, dated_jobs() + expired)
+
+    keys = {row["webindex"]: (row["source"], row["webindex"]) for row in dated_jobs() + expired}
+    assert webindexes(database_url, tmp_path, "--active-on", "2026-11-25") == sorted(
+        ["next-day", "closes-on-the-day", "first-seen-on-the-day", "expired-the-day-after"],
+        key=keys.__getitem__)
+
+
 def test_active_on_rows_are_whole(dated: str, tmp_path: Path) -> None:
     path = tmp_path / "active.jsonl"
 

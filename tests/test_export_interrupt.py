@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import fcntl
+import hashlib
+import io
 import os
 import pty
 import signal
@@ -11,6 +13,7 @@ import struct
 import subprocess
 import sys
 import termios
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -20,6 +23,8 @@ import pytest
 from jobcrawl.db.engine import make_engine
 from jobcrawl.db.models import Base
 from jobcrawl.export.database import CHUNK_ROWS
+from jobcrawl.export.manifest import FileEntry
+from jobcrawl.export.output import HashingWriter
 from jobcrawl.export.run import ExportSpec, run_export
 from jobcrawl.export.writers import CsvWriter
 from jobcrawl.exporters import EXPORT_FIELDS
@@ -42,7 +47,7 @@ def fill_fast(db: Path, rows: int) -> str:
             f"INSERT INTO jobs ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
             ((f"{i:07d}", "greenhouse:bulk", f"https://bulk/jobs/{i}", f"Job {i}", None, None,
               f"Cat {i % 5}", None, None, f"About job {i}, line one.\nLine two.", None, None,
-              None, None, None, None, None, None, None, stamp, stamp, stamp, 1, "h")
+              None, None, None, None, None, None, None, stamp, stamp, stamp, 1, None, None, "h")
              for i in range(rows)),
         )
     return url
@@ -116,11 +121,11 @@ def test_export_failing_midway_keeps_the_old_file_and_removes_the_partial(
     calls = []
     original = CsvWriter.write
 
-    def failing_write(self: CsvWriter, columns: Any) -> int:
-        calls.append(len(columns[0]))
+    def failing_write(self: CsvWriter, rows: Any) -> int:
+        calls.append(len(rows))
         if len(calls) == 2:
             raise OSError(28, "No space left on device")
-        return original(self, columns)
+        return original(self, rows)
 
     monkeypatch.setattr(CsvWriter, "write", failing_write)
     engine = make_engine(sqlite_url)
@@ -133,6 +138,44 @@ def test_export_failing_midway_keeps_the_old_file_and_removes_the_partial(
     assert out.read_text() == "old export"
     assert (out.parent / "jobs.csv.manifest.json").read_text() == "old manifest"
     assert sorted(p.name for p in out.parent.iterdir()) == ["jobs.csv", "jobs.csv.manifest.json"]
+
+
+def test_the_writer_thread_writes_hashes_and_syncs_what_it_is_given(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(HashingWriter, "SYNC_BYTES", 10)  # a sync every other piece
+    synced: list[int] = []
+    monkeypatch.setattr(os, "fdatasync", lambda fd: synced.append(fd))
+    path = tmp_path / "out.bin"
+    buffer = bytearray(b"first-")
+
+    with path.open("xb") as raw:
+        out = HashingWriter(raw)
+        out.write(buffer)
+        buffer[:] = b"XXXXXX"  # the writer copied it: later changes are not written
+        for number in range(100):
+            out.write(f"piece {number};".encode())
+        out.finish()
+
+    expected = b"first-" + b"".join(f"piece {number};".encode() for number in range(100))
+    assert path.read_bytes() == expected
+    assert out.entry("out.bin") == FileEntry("out.bin", len(expected),
+                                             hashlib.sha256(expected).hexdigest())
+    assert len(synced) == 50
+    assert "export-writer" not in {thread.name for thread in threading.enumerate()}
+
+
+def test_a_write_failing_on_the_writer_thread_is_raised_by_finish(tmp_path: Path) -> None:
+    class FullDisk(io.BytesIO):
+        def write(self, data: Any) -> int:
+            raise OSError(28, "No space left on device")
+
+    out = HashingWriter(FullDisk())
+    out.write(b"data")
+
+    with pytest.raises(OSError, match="No space left on device"):
+        out.finish()
+    assert "export-writer" not in {thread.name for thread in threading.enumerate()}
 
 
 def test_export_streams_more_rows_than_one_chunk(sqlite_url: str, tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ import textwrap
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
+import orjson
 import pyarrow.parquet as pq
 import pytest
 from scrapy.http import HtmlResponse
@@ -62,6 +63,8 @@ STORED = {
     "first_seen": datetime(2026, 11, 20, 8, 30, 15, tzinfo=timezone(timedelta(hours=2))),
     "last_seen": datetime(2026, 11, 25, 10, 0, 0, 123456),  # naive: taken as UTC
     "seen_count": 3,
+    "expired_at": datetime(2026, 11, 26, 1, 0, tzinfo=UTC),
+    "expiry_reason": "unlisted",
 }
 
 STORED_AS_TEXT = {
@@ -74,6 +77,7 @@ STORED_AS_TEXT = {
     "first_seen": "2026-11-20T06:30:15+00:00",
     "last_seen": "2026-11-25T10:00:00.123456+00:00",
     "seen_count": "3",
+    "expired_at": "2026-11-26T01:00:00+00:00",
 }
 
 CRAWLED = JobItem(
@@ -114,7 +118,7 @@ def test_export_fields_are_job_fields_then_bookkeeping() -> None:
         "contract_type", "contract_time", "description", "salary_raw", "salary_min",
         "salary_max", "salary_currency", "salary_period", "date_posted", "closing_date",
         "closing_date_raw", "closing_date_source", "scraped_at",
-        "first_seen", "last_seen", "seen_count",
+        "first_seen", "last_seen", "seen_count", "expired_at", "expiry_reason",
     )
     assert exported[: len(JOB_FIELDS)] == JOB_FIELDS
 
@@ -298,6 +302,31 @@ def test_iso_datetimes_match_export_value(value: object) -> None:
                                                    else as_utc(as_datetime))]
 
 
+STORED_LAYOUT = ["2026-11-20 06:30:15.000000", "2026-11-20 06:30:15.123456",
+                 "2026-01-01 00:00:00.000000", "2026-12-31 23:59:59.999999"]
+
+
+@pytest.mark.parametrize("column", [
+    STORED_LAYOUT,  # the joined-string path
+    [*STORED_LAYOUT, None],  # the rest: value by value
+    [*STORED_LAYOUT, "2026-11-20 06:30:15"],
+    [*STORED_LAYOUT, "2026-11-20T06:30:15+02:00"],
+    [*STORED_LAYOUT, datetime(2035, 11, 6, tzinfo=timezone(timedelta(hours=1)))],
+])
+def test_a_column_of_datetimes_matches_export_value_value_by_value(column: list) -> None:
+    expected = [None if v is None
+                else export_value(as_utc(datetime.fromisoformat(v) if isinstance(v, str) else v))
+                for v in column]
+
+    assert iso_datetimes(column) == expected
+    assert iso_datetimes(tuple(column)) == expected
+
+
+def test_datetimes_whose_lengths_only_add_up_are_not_taken_for_the_stored_layout() -> None:
+    with pytest.raises(ValueError, match="Invalid isoformat string"):
+        iso_datetimes(["2026-11-20 06:30:15.000000x", "2026-11-20 06:30:15.00000"])
+
+
 def test_iso_dates_and_finite_floats_match_export_value() -> None:
     assert iso_dates(["2026-11-20", date(2026, 1, 2), None]) == ["2026-11-20", "2026-01-02", None]
     floats = [1.5, 30000.0, float("nan"), float("inf"), float("-inf"), -0.0, None]
@@ -311,7 +340,7 @@ def test_csv_writer_is_byte_for_byte_the_csv_module() -> None:
     out = io.BytesIO()
 
     writer = CsvWriter(out, fields)
-    writer.write(list(zip(*rows, strict=True)))
+    writer.write(rows)
 
     expected = io.StringIO(newline="")
     csv.writer(expected).writerows([fields, *rows])
@@ -321,7 +350,7 @@ def test_csv_writer_is_byte_for_byte_the_csv_module() -> None:
 def test_csv_writer_quotes_a_lone_empty_cell_like_the_csv_module() -> None:
     out = io.BytesIO()
 
-    CsvWriter(out, ("company",)).write([["", None, "x"]])
+    CsvWriter(out, ("company",)).write([("",), (None,), ("x",)])
 
     expected = io.StringIO(newline="")
     csv.writer(expected).writerows([["company"], [""], [None], ["x"]])
@@ -332,7 +361,7 @@ def test_excel_csv_neutralises_formula_cells_but_not_numbers() -> None:
     out = io.BytesIO()
 
     CsvWriter(out, ("title", "salary_min"), excel=True).write(
-        [ODD_TEXTS, [-5.0] * len(ODD_TEXTS)])
+        [(text, -5.0) for text in ODD_TEXTS])
 
     data = out.getvalue()
     assert data.startswith(b"\xef\xbb\xbf")
@@ -349,7 +378,7 @@ def test_jsonl_writer_equals_json_of_export_values() -> None:
              "2026-12-01" if i % 2 else None) for i, text in enumerate(ODD_TEXTS)]
     out = io.BytesIO()
 
-    JsonLinesWriter(out, fields).write(list(zip(*rows, strict=True)))
+    JsonLinesWriter(out, fields).write(rows)
 
     lines = out.getvalue().decode("utf-8").split("\n")
     assert lines[-1] == ""
@@ -359,6 +388,36 @@ def test_jsonl_writer_equals_json_of_export_values() -> None:
          "closing_date": "2026-12-01" if i % 2 else None}
         for i, text in enumerate(ODD_TEXTS)]
     assert "ünïcødé €".encode() in out.getvalue()
+
+
+def test_jsonl_writer_is_byte_for_byte_orjson_of_export_values() -> None:
+    fields = ("title", "salary_min", "first_seen", "closing_date", "seen_count", "last_seen")
+    rows = [(text, [float("nan"), float("inf"), -0.0, 1e16, 30000.0, None][i % 6],
+             ["2026-11-20 06:30:15.000000", datetime(2026, 11, 20, 7, 30, tzinfo=timezone(
+                 timedelta(hours=1)))][i % 2],
+             [date(2026, 12, 1), "2026-12-01", None][i % 3], i,
+             "2026-11-20 06:30:15.123456", "bookkeeping", i)  # extra values: ignored
+            for i, text in enumerate(ODD_TEXTS)]
+    out = io.BytesIO()
+
+    JsonLinesWriter(out, fields).write(rows)
+
+    assert out.getvalue() == b"".join(
+        orjson.dumps({name: export_value(as_utc(datetime.fromisoformat(value))
+                                         if name.endswith("_seen") and isinstance(value, str)
+                                         else value)
+                      for name, value in zip(fields, row, strict=False)}) + b"\n"
+        for row in rows)
+
+
+def test_jsonl_writer_of_fields_without_dates_is_orjson_of_the_stored_values() -> None:
+    rows = [(text, i / 3, "extra") for i, text in enumerate(ODD_TEXTS)]
+    out = io.BytesIO()
+
+    JsonLinesWriter(out, ("title", "salary_max")).write(rows)
+
+    assert out.getvalue() == b"".join(
+        orjson.dumps({"title": text, "salary_max": number}) + b"\n" for text, number, _ in rows)
 
 
 def test_parquet_writer_writes_row_groups_of_the_set_size(
@@ -371,9 +430,8 @@ def test_parquet_writer_writes_row_groups_of_the_set_size(
         writer = ParquetWriter(out, ("webindex", "date_posted", "last_seen", "salary_max"))
         for start in range(0, 10, 3):
             ids = [str(i) for i in range(start, min(start + 3, 10))]
-            writer.write([ids, ["2026-11-20"] * len(ids),
-                          [datetime(2026, 11, 20, 6, 30, tzinfo=UTC)] * len(ids),
-                          [None] * len(ids)])
+            writer.write([(i, "2026-11-20", datetime(2026, 11, 20, 6, 30, tzinfo=UTC), None)
+                          for i in ids])
         writer.close()
 
     parquet = pq.ParquetFile(path)

@@ -44,15 +44,46 @@ def iso_datetimes(values: Column) -> list[str | None]:
     """UTC ISO 8601 texts ("2026-11-20T06:30:15+00:00"); naive values are UTC already.
 
     SQLite hands back SQLAlchemy's own text, "2026-11-20 06:30:15.000000" in UTC:
-    it is rewritten with two string methods, far cheaper than parsing a datetime.
+    it is rewritten with string methods, far cheaper than parsing a datetime;
+    a column of nothing else, the usual case, with a few calls for all of it.
     """
+    whole = _stored_layout_iso(values)
+    if whole is not None:
+        return whole
     return [
         None if v is None
         else v.replace(" ", "T", 1).removesuffix(".000000") + "+00:00"
-        if type(v) is str and len(v) == 26 and v[19] == "."
+        if type(v) is str and len(v) == _STORED_LEN and v[19] == "."
         else _iso_datetime(v)
         for v in values
     ]
+
+
+_STORED_LEN = 26  # "2026-11-20 06:30:15.000000"
+_SEP = "\x00"
+
+
+def _stored_layout_iso(values: Column) -> list[str] | None:
+    """iso_datetimes of a column of stored-layout texts, worked on as one joined string.
+
+    None unless every value is a text of 26 characters with its one space at
+    10, "." at 19 and no NUL: then each value's conversion is the per-value
+    one (first space to "T", ".000000" dropped, "+00:00" added) exactly.
+    """
+    count = len(values)
+    try:
+        joined = _SEP.join(values)
+    except TypeError:  # a None or a datetime among them
+        return None
+    stride = _STORED_LEN + 1
+    if (len(joined) != stride * count - 1 or joined.count(_SEP) != count - 1
+            or joined[_STORED_LEN::stride] != _SEP * (count - 1)
+            or joined[19::stride] != "." * count or joined[10::stride] != " " * count
+            or joined.count(" ") != count):
+        return None
+    # Every NUL now ends a value, so ".000000" + NUL is a whole-second value's tail.
+    converted = (joined + _SEP).replace(" ", "T").replace(".000000" + _SEP, _SEP)
+    return converted.replace(_SEP, "+00:00" + _SEP).split(_SEP)[:-1]
 
 
 def iso_dates(values: Column) -> list[str | None]:
@@ -80,6 +111,14 @@ def export_values(columns: Sequence[Column], kinds: Sequence[str]) -> list[Seque
     return [EXPORT_VALUES[kind](column) for column, kind in zip(columns, kinds, strict=True)]
 
 
+def csv_columns(columns: Sequence[Column], kinds: Sequence[str], *,
+                excel: bool = False) -> list[Sequence[str]]:
+    """Stored columns as CSV cells: dates converted first, other kinds straight from storage."""
+    return [csv_cells(EXPORT_VALUES[kind](column) if kind in ("date", "datetime") else column,
+                      kind, excel=excel)
+            for column, kind in zip(columns, kinds, strict=True)]
+
+
 _QUOTE, _QUOTE_QUOTE = '"', '""'
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 """A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets."""
@@ -93,9 +132,13 @@ def neutralise_formulas(cells: list[str]) -> list[str]:
     return ["'" + cell if cell.startswith(FORMULA_TRIGGERS) else cell for cell in cells]
 
 
-def csv_quoted(cells: list[str]) -> list[str]:
-    """RFC 4180 quoting exactly as csv.writer's QUOTE_MINIMAL: only cells that need it."""
-    probe = "\x00".join(cells)
+def csv_quoted(cells: Sequence[str], probe: str | None = None) -> Sequence[str]:
+    """RFC 4180 quoting exactly as csv.writer's QUOTE_MINIMAL: only cells that need it.
+
+    `probe` is "\x00".join(cells) when the caller has it already.
+    """
+    if probe is None:
+        probe = "\x00".join(cells)
     if not ("\n" in probe or "," in probe or '"' in probe or "\r" in probe):
         return cells  # the common case for short columns: one scan, no per-cell work
     return [
@@ -105,11 +148,24 @@ def csv_quoted(cells: list[str]) -> list[str]:
     ]
 
 
-def csv_cells(values: Sequence[Any], kind: str, *, excel: bool = False) -> list[str]:
-    """One column of export values as CSV cells (None as an empty cell)."""
+def csv_cells(values: Sequence[Any], kind: str, *, excel: bool = False) -> Sequence[str]:
+    """One column of export values as CSV cells (None as an empty cell).
+
+    Text, number and int columns may equally be given as stored: their export
+    values only turn NaN and the infinities into None, which this does too.
+    """
     if kind == "text":
-        cells = ["" if v is None else v for v in values]
-        return csv_quoted(neutralise_formulas(cells) if excel else cells)
-    if kind in ("float", "int"):
+        if excel:
+            return csv_quoted(neutralise_formulas(["" if v is None else v for v in values]))
+        try:
+            # Joins only texts: a column without None (most are NOT NULL) needs no copy.
+            return csv_quoted(values, "\x00".join(values))
+        except TypeError:
+            return csv_quoted(["" if v is None else v for v in values])
+    if kind == "float":
+        # finite_floats and repr in one pass: v - v is NaN for NaN and the infinities.
+        return ["" if v is None or v - v != 0 else repr(v) for v in values]
+    if kind == "int":
         return ["" if v is None else repr(v) for v in values]
     return ["" if v is None else v for v in values]  # ISO dates: nothing to quote
+

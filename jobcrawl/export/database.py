@@ -31,8 +31,8 @@ def shown_url(engine: Engine) -> str:
     return redact_url(engine.url.render_as_string(hide_password=False))
 
 
-def check_database(engine: Engine) -> None:
-    """Raise ExportError unless the database exists and has a jobs table."""
+def check_database(engine: Engine) -> frozenset[str]:
+    """The jobs table's column names; ExportError unless the database exists and has one."""
     url = engine.url
     shown = shown_url(engine)
     # Connecting to a missing SQLite file would create an empty one: a typo in
@@ -40,7 +40,9 @@ def check_database(engine: Engine) -> None:
     if _missing_sqlite_file(url):
         raise ExportError(f"database file not found: {shown}")
     try:
-        has_jobs = inspect(engine).has_table(Job.__tablename__)
+        inspector = inspect(engine)
+        has_jobs = inspector.has_table(Job.__tablename__)
+        columns = inspector.get_columns(Job.__tablename__) if has_jobs else []
     except SQLAlchemyError as exc:
         # The driver's own message (connection refused, auth failed) names the
         # problem; drivers do not echo the password in it.
@@ -51,6 +53,7 @@ def check_database(engine: Engine) -> None:
             f"no jobs table in {shown}: nothing has been crawled into this database yet "
             "(run a crawl, or `scrapy db upgrade` to create an empty schema)"
         )
+    return frozenset(column["name"] for column in columns)
 
 
 def _missing_sqlite_file(url: URL) -> bool:

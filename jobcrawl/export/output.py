@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import queue
 import shutil
 import signal
 import threading
@@ -104,23 +105,77 @@ def remove(path: Path) -> None:
 
 
 class HashingWriter:
-    """A binary file that SHA-256-hashes what goes through it, so nothing is read back."""
+    """A binary file that SHA-256-hashes what goes through it, so nothing is read back.
+
+    Hashing and the write system calls run on a background thread: both release
+    the GIL, so they overlap with rendering the next chunk instead of adding to
+    it. At most QUEUED_WRITES pieces wait (a few MB). write() takes bytes-like
+    data and owns it from then on (bytes are kept; other buffers are copied).
+    finish() waits for every piece, fsyncs the file and raises the thread's
+    error, if any; abort() drops what is queued. One of them must be called.
+    Every SYNC_BYTES the thread also syncs what it has written, so the kernel
+    writes the file out during the export and the final fsync is short.
+    """
+
+    QUEUED_WRITES = 8
+    SYNC_BYTES = 64 << 20
 
     def __init__(self, raw: IO[bytes]) -> None:
         self._raw = raw
         self._digest = hashlib.sha256()
         self.size = 0
+        self._queue: queue.Queue[bytes | None] = queue.Queue(self.QUEUED_WRITES)
+        self._error: BaseException | None = None
+        self._aborted = False
+        self._thread = threading.Thread(target=self._run, name="export-writer", daemon=True)
+        self._thread.start()
 
     def write(self, data: bytes | bytearray | memoryview) -> int:
-        self._digest.update(data)
-        self.size += len(data)
-        return self._raw.write(data)
+        if self._error is not None:
+            raise self._error
+        piece = data if type(data) is bytes else bytes(data)
+        self._queue.put(piece)
+        self.size += len(piece)
+        return len(piece)
+
+    def _run(self) -> None:
+        unsynced = 0
+        while (piece := self._queue.get()) is not None:
+            if self._error is not None or self._aborted:
+                continue  # keep taking pieces, so a blocked write() always returns
+            try:
+                self._digest.update(piece)
+                self._raw.write(piece)
+                unsynced += len(piece)
+                if unsynced >= self.SYNC_BYTES:
+                    self._raw.flush()
+                    os.fdatasync(self._raw.fileno())
+                    unsynced = 0
+            except BaseException as exc:  # handed to the main thread by write()/finish()
+                self._error = exc
+
+    def _stop(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+
+    def finish(self) -> None:
+        """Wait until everything is written, then flush and fsync the file."""
+        self._stop()
+        if self._error is not None:
+            raise self._error
+        self._raw.flush()
+        os.fsync(self._raw.fileno())
+
+    def abort(self) -> None:
+        """Stop the thread without writing what is still queued (also after finish())."""
+        self._aborted = True
+        self._stop()
 
     def tell(self) -> int:
         return self.size
 
     def flush(self) -> None:
-        self._raw.flush()
+        """Nothing to do: finish() flushes once the thread has written everything."""
 
     @property
     def closed(self) -> bool:

@@ -5,25 +5,21 @@ from __future__ import annotations
 import hashlib
 import heapq
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, null, select
 
+from jobcrawl.activity import active_on_clause, day_start
 from jobcrawl.db.models import Job
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Collection, Iterable, Sequence
 
     from sqlalchemy import ColumnElement, Select
 
 JOBS = Job.__table__
 SEED_LIMIT = 2**64
-
-
-def day_start(day: date) -> datetime:
-    """Midnight UTC at the start of `day`: stored datetimes are UTC."""
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
 def sample_key(seed: int, source: str, webindex: str) -> int:
@@ -44,8 +40,9 @@ class ExportQuery:
 
     - sources, categories: exact stored values; several of one kind are OR-ed.
     - since, until: `first_seen` on or after / on or before these UTC days.
-    - active_on: first seen on or before the day, and closing on or after it
-      (ads without a closing date: last seen on or after it).
+    - active_on: active that day, by jobcrawl.activity's rule (the one `scrapy
+      counts` uses): first seen on or before it, not expired on or before it,
+      closing on or after it (ads without a closing date: last seen on or after it).
     - sample, seed: the `sample` filtered ads with the smallest sample_key(seed, ...).
       The same database and seed give the same ads whatever order the rows are
       stored in, and a larger sample of the same seed contains the smaller one.
@@ -76,7 +73,8 @@ class ExportQuery:
         if self.since and self.until and self.since > self.until:
             raise ValueError(f"--since {self.since} is after --until {self.until}")
 
-    def conditions(self) -> list[ColumnElement[bool]]:
+    def conditions(self, present: Collection[str] | None = None) -> list[ColumnElement[bool]]:
+        """The filters as SQL; `present` as in statement()."""
         c = JOBS.c
         found: list[ColumnElement[bool]] = []
         if self.sources:
@@ -88,33 +86,37 @@ class ExportQuery:
         if self.until:
             found.append(c.first_seen < day_start(self.until + timedelta(days=1)))
         if self.active_on:
-            day = self.active_on
-            found.append(c.first_seen < day_start(day + timedelta(days=1)))
-            found.append(or_(
-                c.closing_date >= day,
-                and_(c.closing_date.is_(None), c.last_seen >= day_start(day)),
-            ))
+            # Before revision 0003 no ad can have expired.
+            expiry = present is None or "expired_at" in present
+            found.append(active_on_clause(self.active_on, with_expiry=expiry))
         return found
 
-    def statement(self, columns: Sequence[str], dialect: str) -> Select[Any]:
-        """SELECT `columns` of the matching jobs in (source, webindex) order."""
+    def statement(self, columns: Sequence[str], dialect: str,
+                  present: Collection[str] | None = None) -> Select[Any]:
+        """SELECT `columns` of the matching jobs in (source, webindex) order.
+
+        Columns not in `present` (a database whose schema predates them, e.g.
+        the expiry columns before revision 0003) are selected as NULL.
+        """
         c = JOBS.c
         order = [c.source, c.webindex]
         if dialect == "postgresql":
             # Byte order, as SQLite's BINARY collation: the same export from both
             # databases, whatever locale the PostgreSQL cluster was created with.
             order = [column.collate("C") for column in order]
-        stmt = select(*(c[name] for name in columns)).where(*self.conditions()).order_by(*order)
+        selected = [c[name] if present is None or name in present
+                    else null().label(name) for name in columns]
+        stmt = select(*selected).where(*self.conditions(present)).order_by(*order)
         if self.limit is not None and self.sample is None:
             stmt = stmt.limit(self.limit)
         return stmt
 
-    def keys_statement(self) -> Select[Any]:
+    def keys_statement(self, present: Collection[str] | None = None) -> Select[Any]:
         """(source, webindex) of every matching job, for drawing the sample."""
-        return select(JOBS.c.source, JOBS.c.webindex).where(*self.conditions())
+        return select(JOBS.c.source, JOBS.c.webindex).where(*self.conditions(present))
 
-    def count_statement(self) -> Select[Any]:
-        return select(func.count()).select_from(JOBS).where(*self.conditions())
+    def count_statement(self, present: Collection[str] | None = None) -> Select[Any]:
+        return select(func.count()).select_from(JOBS).where(*self.conditions(present))
 
     def describe(self) -> dict[str, Any]:
         """The filters as the manifest records them (ISO dates, null when unset)."""

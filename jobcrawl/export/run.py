@@ -7,6 +7,7 @@ import gc
 import os
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -61,7 +62,7 @@ BOOKKEEPING = ("source", "webindex", "last_run")
 
 
 class Writer(Protocol):
-    def write(self, columns: Sequence[Sequence[Any]]) -> int: ...
+    def write(self, rows: Sequence[Sequence[Any]]) -> int: ...
     def close(self) -> None: ...
 
 
@@ -137,7 +138,7 @@ def run_export(engine: Engine, spec: ExportSpec, progress: Progress | None = Non
     fmt = FORMATS[spec.fmt]
     output = spec.output
     check_target(output, folder=fmt.folder)
-    check_database(engine)
+    present = check_database(engine)
     output.parent.mkdir(parents=True, exist_ok=True)
     partial = partial_path(output)
     spool = FileSpool(output.with_name(f".{output.name}.files-{os.getpid()}"))
@@ -150,7 +151,8 @@ def run_export(engine: Engine, spec: ExportSpec, progress: Progress | None = Non
     gc.disable()
     try:
         with engine.connect() as connection:
-            _stream(connection, spec, partial, spool, result, coverage, progress, on_skip)
+            _stream(connection, spec, present, partial, spool, result, coverage, progress,
+                    on_skip)
             revision = current_revision(engine)
         header = _header(engine, spec, result, coverage, spool, revision)
         with signals_held():
@@ -166,14 +168,15 @@ def run_export(engine: Engine, spec: ExportSpec, progress: Progress | None = Non
     return result
 
 
-def _stream(connection: Connection, spec: ExportSpec, partial: Path, spool: FileSpool,
-            result: ExportResult, coverage: _Coverage, progress: Progress | None,
-            on_skip: Callable[[Skipped], None] | None) -> None:
+def _stream(connection: Connection, spec: ExportSpec, present: frozenset[str], partial: Path,
+            spool: FileSpool, result: ExportResult, coverage: _Coverage,
+            progress: Progress | None, on_skip: Callable[[Skipped], None] | None) -> None:
     query = spec.query
     fields = spec.columns()
     columns = (*fields, *(name for name in BOOKKEEPING if name not in fields))
     source_at, webindex_at, run_at = (columns.index(name) for name in BOOKKEEPING)
-    statement = query.statement(columns, connection.dialect.name)
+    source_of, run_of = itemgetter(source_at), itemgetter(run_at)
+    statement = query.statement(columns, connection.dialect.name, present)
 
     def skipped(row: Skipped) -> None:
         result.skipped.append(row)
@@ -183,11 +186,11 @@ def _stream(connection: Connection, spec: ExportSpec, partial: Path, spool: File
     with snapshot(connection) as driver, _open_writer(spec, partial, spool, skipped) as writer:
         sampler = None
         if query.sample is not None and query.seed is not None:
-            keys = (key for chunk in stream_chunks(connection, driver, query.keys_statement())
-                    for key in chunk)
+            chunks = stream_chunks(connection, driver, query.keys_statement(present))
+            keys = (key for chunk in chunks for key in chunk)
             sampler = Sampler.draw(query.seed, query.sample, keys)
         if progress is not None:
-            total = scalar(connection, driver, query.count_statement())
+            total = scalar(connection, driver, query.count_statement(present))
             progress.start(min(n for n in (total, query.sample, query.limit) if n is not None))
         remaining = query.limit if sampler else None
         for rows in stream_chunks(connection, driver, statement):
@@ -200,10 +203,9 @@ def _stream(connection: Connection, spec: ExportSpec, partial: Path, spool: File
                     if remaining == 0:
                         break
                     continue
-            chunk = list(zip(*rows, strict=True))
-            coverage.sources.update(chunk[source_at])
-            coverage.runs.update(chunk[run_at])
-            result.rows += writer.write(chunk[: len(fields)])
+            coverage.sources.update(map(source_of, rows))
+            coverage.runs.update(map(run_of, rows))
+            result.rows += writer.write(rows)
             if progress is not None:
                 progress.advance(len(rows))
 
@@ -220,11 +222,14 @@ def _open_writer(spec: ExportSpec, partial: Path, spool: FileSpool,
         return
     with partial.open("xb") as raw:
         out = HashingWriter(raw)
-        writer = _file_writer(spec, out)
-        yield writer
-        writer.close()
-        raw.flush()
-        os.fsync(raw.fileno())
+        try:
+            writer = _file_writer(spec, out)
+            yield writer
+            writer.close()
+            out.finish()
+        except BaseException:
+            out.abort()  # nothing more is written; the partial file is removed by the caller
+            raise
     spool.add(out.entry(spec.output.name))
 
 

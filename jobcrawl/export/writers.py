@@ -1,18 +1,20 @@
-"""One writer per export format; each takes chunks of columns and returns the rows it wrote.
+"""One writer per export format; each takes chunks of rows and returns the rows it wrote.
 
-A chunk is a list of columns (one sequence of stored values per field, in the
-writer's field order), as database.stream_chunks rows are transposed by run.py.
+A chunk is a list of stored rows as database.stream_chunks reads them: tuples
+whose first values are the writer's fields in order; any further values (what
+run.py reads for its own bookkeeping) are ignored.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 
 from jobcrawl.corpus import corpus_file_name, render_record, safe_path_part
-from jobcrawl.export.columns import FIELD_KINDS, csv_cells, export_values
+from jobcrawl.export.columns import FIELD_KINDS, csv_columns, export_values, iso_datetimes
 from jobcrawl.export.jobposting import JOBPOSTING_FIELDS, job_posting
 from jobcrawl.export.manifest import hash_bytes
 
@@ -22,7 +24,15 @@ if TYPE_CHECKING:
 
     from jobcrawl.export.manifest import FileEntry
 
+    Rows = Sequence[Sequence[Any]]
+    JsonLines = Callable[[Rows, list[list[Any]], Callable[[Any], bytes]], list[bytes]]
+
 UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def columns_of(rows: Rows, count: int) -> list[tuple[Any, ...]]:
+    """The first `count` columns of a chunk of rows."""
+    return list(zip(*rows, strict=True))[:count]
 
 
 class BinarySink(Protocol):
@@ -55,40 +65,68 @@ class CsvWriter:
             out.write(UTF8_BOM)
         out.write((",".join(fields) + "\r\n").encode())
 
-    def write(self, columns: Sequence[Sequence[Any]]) -> int:
-        values = export_values(columns, self._kinds)
-        cells = [csv_cells(column, kind, excel=self._excel)
-                 for column, kind in zip(values, self._kinds, strict=True)]
+    def write(self, rows: Rows) -> int:
+        cells = csv_columns(columns_of(rows, len(self._kinds)), self._kinds, excel=self._excel)
         if len(cells) == 1:
             # csv.writer quotes a lone empty cell, or the row would be a blank line.
             cells[0] = ['""' if cell == "" else cell for cell in cells[0]]
         # Encoded line by line: one non-Latin-1 character would make a whole
         # chunk's text UCS-2, which encodes to UTF-8 twice as slowly.
-        lines = [(",".join(row) + "\r\n").encode() for row in zip(*cells, strict=True)]
-        self._out.write(b"".join(lines))
-        return len(columns[0])
+        lines = [",".join(row).encode() for row in zip(*cells, strict=True)]
+        lines.append(b"")  # the last line's CRLF
+        self._out.write(b"\r\n".join(lines))
+        return len(lines) - 1
 
     def close(self) -> None:
         pass
 
 
 class JsonLinesWriter:
-    """One JSON object per line (compact, UTF-8): every field key in order, ISO dates, null."""
+    """One JSON object per line (compact, UTF-8): every field key in order, ISO dates, null.
+
+    Only datetime columns are converted (a column at a time, taken out of the
+    rows); every other value goes from the row to orjson as stored, which
+    writes what export_value would give: dates (SQLite's text, PostgreSQL's
+    date objects) as "YYYY-MM-DD", NaN and the infinities as null.
+    """
 
     def __init__(self, out: BinarySink, fields: Sequence[str]) -> None:
         self._out = out
-        self._fields = tuple(fields)
-        self._kinds = [FIELD_KINDS[name] for name in fields]
+        converted = [index for index, name in enumerate(fields)
+                     if FIELD_KINDS[name] == "datetime"]
+        self._converted = [itemgetter(index) for index in converted]
+        self._lines = json_lines_function(fields, converted)
 
-    def write(self, columns: Sequence[Sequence[Any]]) -> int:
-        fields, dumps = self._fields, orjson.dumps
-        values = export_values(columns, self._kinds)
-        lines = [dumps(dict(zip(fields, row, strict=True))) for row in zip(*values, strict=True)]
-        self._out.write(b"\n".join(lines) + b"\n")
-        return len(lines)
+    def write(self, rows: Rows) -> int:
+        converted = [iso_datetimes(list(map(value, rows))) for value in self._converted]
+        lines = self._lines(rows, converted, orjson.dumps)
+        lines.append(b"")  # the last line's newline
+        self._out.write(b"\n".join(lines))
+        return len(lines) - 1
 
     def close(self) -> None:
         pass
+
+
+def json_lines_function(fields: Sequence[str], converted: Sequence[int]) -> JsonLines:
+    """A function (rows, columns, dumps) -> one dumps({field: value, ...}) per row, for `fields`.
+
+    The value of field i is row[i], or for the i in `converted` the next of
+    `columns` (one list per converted field, in order). Equal to dumps of the
+    dict built with zip, but the dict is a literal with constant keys, built
+    with no intermediate row: the hottest loop of a JSONL export. The field
+    names are export field names (identifiers), written into the code by repr.
+    """
+    taken = {index: f"c{number}" for number, index in enumerate(converted)}
+    pairs = ", ".join(f"{field!r}: {taken.get(index, f'r[{index}]')}"
+                      for index, field in enumerate(fields))
+    loop = (f"for (r, {', '.join(taken.values())},) in zip(rows, *columns)" if taken
+            else "for r in rows")
+    source = (f"def lines(rows, columns, dumps):\n"
+              f"    return [dumps({{{pairs}}}) {loop}]\n")
+    namespace: dict[str, Any] = {}
+    exec(compile(source, f"<json lines of {len(fields)} fields>", "exec"), namespace)
+    return namespace["lines"]
 
 
 class JobPostingWriter:
@@ -100,8 +138,8 @@ class JobPostingWriter:
         self._out = out
         self._kinds = [FIELD_KINDS[name] for name in JOBPOSTING_FIELDS]
 
-    def write(self, columns: Sequence[Sequence[Any]]) -> int:
-        values = export_values(columns, self._kinds)
+    def write(self, rows: Rows) -> int:
+        values = export_values(columns_of(rows, len(self._kinds)), self._kinds)
         lines = [orjson.dumps(job_posting(dict(zip(JOBPOSTING_FIELDS, row, strict=True))))
                  for row in zip(*values, strict=True)]
         self._out.write(b"\n".join(lines) + b"\n")
@@ -129,9 +167,10 @@ class ParquetWriter:
         self._batches: list[Any] = []
         self._buffered = 0
 
-    def write(self, columns: Sequence[Sequence[Any]]) -> int:
+    def write(self, rows: Rows) -> int:
         pa = self._pa
         arrays = []
+        columns = columns_of(rows, len(self._kinds))
         for column, kind, arrow_type in zip(export_values(columns, self._kinds), self._kinds,
                                              self._types, strict=True):
             if kind in ("date", "datetime"):  # ISO texts: Arrow parses them in C
@@ -187,8 +226,9 @@ class CorpusWriter:
         self._counts: dict[str, int] = {}
         self._folders: dict[str | None, str] = {}
 
-    def write(self, columns: Sequence[Sequence[Any]]) -> int:
+    def write(self, rows: Rows) -> int:
         written = 0
+        columns = columns_of(rows, len(CORPUS_FIELDS))
         for category, title, webindex, company, description, source in zip(*columns, strict=True):
             try:
                 data = render_record(title, webindex, company, description).encode("utf-8")
