@@ -120,23 +120,17 @@ def _sources(values: list[str]) -> tuple[str, ...]:
 
 
 def _count(url: str | None, options: dict[str, Any]) -> list[PeriodCount]:
-    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+    from sqlalchemy.exc import SQLAlchemyError
 
     from jobcrawl.counts import count_ads
-    from jobcrawl.db.engine import make_engine, redact_url
-    from jobcrawl.db.migrate import ensure_schema, sqlite_path
+    from jobcrawl.db.access import DatabaseUnavailable, existing_engine, read_failure
+    from jobcrawl.db.migrate import ensure_schema
 
-    if not url:
-        raise CountsError("JOBCRAWL_DATABASE_URL is empty")
-    shown = redact_url(url)
+    url = url or ""
     try:
-        path = sqlite_path(url)
-        engine = make_engine(url)
-    except ArgumentError:  # its message would quote the URL, password and all
-        raise CountsError(f"invalid JOBCRAWL_DATABASE_URL {shown}") from None
-    # Connecting to a missing SQLite file would create an empty one.
-    if path is not None and not path.exists():
-        raise CountsError(f"database file not found: {shown}")
+        engine = existing_engine(url)
+    except DatabaseUnavailable as exc:
+        raise CountsError(str(exc)) from None
     try:
         ensure_schema(url, auto_upgrade=False)  # never changes the database
         with engine.connect() as connection:
@@ -144,10 +138,7 @@ def _count(url: str | None, options: dict[str, Any]) -> list[PeriodCount]:
     except RuntimeError as exc:
         raise CountsError(str(exc)) from exc
     except SQLAlchemyError as exc:
-        # The driver's own message (connection refused, auth failed) names the
-        # problem without the password; SQLAlchemy's wrapper adds SQL and a link.
-        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-        raise CountsError(f"cannot read {shown}: {reason}") from exc
+        raise CountsError(read_failure(url, exc)) from exc
     finally:
         engine.dispose()
 

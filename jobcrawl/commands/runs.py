@@ -94,33 +94,26 @@ def _filtered(opts: argparse.Namespace) -> bool:
 
 def _read_runs(url: str | None, opts: argparse.Namespace) -> list[dict[str, Any]]:
     from sqlalchemy import inspect
-    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+    from sqlalchemy.exc import SQLAlchemyError
 
-    from jobcrawl.db.engine import make_engine, redact_url
-    from jobcrawl.db.migrate import sqlite_path
+    from jobcrawl.db.access import DatabaseUnavailable, existing_engine, read_failure
+    from jobcrawl.db.engine import redact_url
     from jobcrawl.db.runs import recent_runs
 
-    if not url:
-        raise RunsError("JOBCRAWL_DATABASE_URL is empty")
-    shown = redact_url(url)
+    url = url or ""
     try:
-        path = sqlite_path(url)
-        engine = make_engine(url)
-    except ArgumentError:  # its message would quote the URL, password and all
-        raise RunsError(f"invalid JOBCRAWL_DATABASE_URL {shown}") from None
-    # Connecting to a missing SQLite file would create an empty one.
-    if path is not None and not path.exists():
-        raise RunsError(f"database file not found: {shown}")
+        engine = existing_engine(url)
+    except DatabaseUnavailable as exc:
+        raise RunsError(str(exc)) from None
     try:
         with engine.connect() as connection:
             if not inspect(connection).has_table("crawl_runs"):
-                raise RunsError(f"no crawl_runs table in {shown}: run `scrapy db upgrade` "
-                                "(a crawl into SQLite upgrades it by itself)")
+                raise RunsError(f"no crawl_runs table in {redact_url(url)}: run `scrapy db "
+                                "upgrade` (a crawl into SQLite upgrades it by itself)")
             return recent_runs(connection, last=opts.last, spider=opts.spider,
                                source=opts.source, status=opts.status)
     except SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-        raise RunsError(f"cannot read {shown}: {reason}") from exc
+        raise RunsError(read_failure(url, exc)) from exc
     finally:
         engine.dispose()
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from jobcrawl.db.engine import make_engine, redact_url
-from jobcrawl.db.migrate import ensure_schema, sqlite_path
+from jobcrawl.db.access import DatabaseUnavailable, existing_engine, read_failure
+from jobcrawl.db.engine import redact_url
+from jobcrawl.db.migrate import ensure_schema
 from jobcrawl.exporters import atomic_output
 from jobcrawl.report.data import gather
 from jobcrawl.report.page import render
@@ -28,7 +29,7 @@ def write_report(url: str, options: ReportOptions, output: Path, *,
     The page appears at `output` only once complete (written beside it, then renamed).
     Raises ReportError with a message that never shows the database password.
     """
-    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+    from sqlalchemy.exc import SQLAlchemyError
 
     from jobcrawl.export.manifest import jobcrawl_version
 
@@ -36,13 +37,9 @@ def write_report(url: str, options: ReportOptions, output: Path, *,
         raise ReportError(f"{output} is a folder; -o names the HTML file to write")
     shown = redact_url(url)
     try:
-        path = sqlite_path(url)
-        engine = make_engine(url)
-    except ArgumentError:  # its message would quote the URL, password and all
-        raise ReportError(f"invalid JOBCRAWL_DATABASE_URL {shown}") from None
-    # Connecting to a missing SQLite file would create an empty one.
-    if path is not None and not path.exists():
-        raise ReportError(f"database file not found: {shown}")
+        engine = existing_engine(url)
+    except DatabaseUnavailable as exc:
+        raise ReportError(str(exc)) from None
     try:
         ensure_schema(url, auto_upgrade=False)
         with engine.connect() as connection:
@@ -51,8 +48,7 @@ def write_report(url: str, options: ReportOptions, output: Path, *,
     except RuntimeError as exc:  # ensure_schema: behind, unknown or foreign schema
         raise ReportError(str(exc)) from None
     except SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-        raise ReportError(f"cannot read {shown}: {reason}") from exc
+        raise ReportError(read_failure(url, exc)) from exc
     finally:
         engine.dispose()
     with atomic_output(output) as out:
