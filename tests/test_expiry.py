@@ -194,6 +194,20 @@ def test_unlisted_expiry_spares_what_the_run_saw_and_other_sources(db_url: str) 
     }
 
 
+def test_unlisted_expiry_spares_the_ads_whose_items_were_dropped(db_url: str) -> None:
+    run_sql(db_url, lambda c: upsert_jobs(c, [ad("a"), ad("b"), ad("c"), ad("d")], run_id="r1"))
+    count = run_sql(db_url, lambda c: expire_unlisted(
+        c, "jobposting:x.example", run_id="r2", now=T2, evidence="not listed by r2",
+        spared_webindexes={"a"}, spared_urls={"https://x.example/jobs/b"}))
+    assert count == 2
+    assert state(db_url) == {
+        "a": (1, "r1", None, None),
+        "b": (1, "r1", None, None),
+        "c": (1, "r1", "unlisted", "not listed by r2"),
+        "d": (1, "r1", "unlisted", "not listed by r2"),
+    }
+
+
 def test_recently_fetched_lists_ads_and_remembered_pages(db_url: str) -> None:
     run_sql(db_url, lambda c: upsert_jobs(c, [ad("a"), ad("b")], run_id="r1"))
     source = "jobposting:x.example"

@@ -193,6 +193,23 @@ def test_an_unlisted_ad_expires_after_a_complete_crawl_only_and_comes_back(
     assert expired(sqlite_url) == {}
 
 
+def test_a_listed_ad_whose_item_is_dropped_is_not_expired_as_unlisted(
+    small_board: DemoBoard, sqlite_url: str, tmp_path: Path
+) -> None:
+    # Still listed, fetched again (TTL 0), but its posting lost its title: the item
+    # fails validation, so the run neither stores nor touches it. It was listed all
+    # the same: "unlisted" would be false evidence.
+    crawl = Crawls(small_board, sqlite_url, tmp_path)
+    crawl()
+    broken_id = ids_with_posting(small_board)[0]
+    small_board.board.change(untitled={broken_id})
+
+    again = crawl("-s", "JOBCRAWL_RECRAWL_TTL=0")
+    assert (again["jobcrawl/validate/missing/title"], again["jobcrawl/expiry/unlisted"]) == (
+        1, 0)
+    assert expired(sqlite_url) == {}
+
+
 def test_410_pages_expire_gone_closed_notices_expire_closed_and_both_come_back(
     small_board: DemoBoard, sqlite_url: str, tmp_path: Path
 ) -> None:

@@ -81,18 +81,21 @@ class Board:
         self.removed: frozenset[str] = frozenset()
         self.gone: frozenset[str] = frozenset()
         self.closed: frozenset[str] = frozenset()
+        self.untitled: frozenset[str] = frozenset()
         self._listed = self.ads
 
     def change(self, *, removed: Iterable[str] = (), gone: Iterable[str] = (),
-               closed: Iterable[str] = ()) -> None:
+               closed: Iterable[str] = (), untitled: Iterable[str] = ()) -> None:
         """Change the board between crawls, as boards do (empty: back to the start).
 
         ``removed`` ads are no longer listed (listings and sitemaps) but their pages
         stay; ``gone`` ads stay listed but their pages answer 410; ``closed`` ads'
-        pages say "This vacancy has now closed" above the unchanged ad.
+        pages say "This vacancy has now closed" above the unchanged ad; ``untitled``
+        ads stay listed but their page's posting has an empty title (the item fails
+        validation).
         """
         self.removed, self.gone = frozenset(removed), frozenset(gone)
-        self.closed = frozenset(closed)
+        self.closed, self.untitled = frozenset(closed), frozenset(untitled)
         self._listed = tuple(ad for ad in self.ads if ad.ad_id not in self.removed)
         self._cached.cache_clear()
 
@@ -197,6 +200,8 @@ class Board:
         if ad_id in self.gone:
             return 410, HTML, page("Gone", "<h1>This job has been removed</h1>\n").encode()
         notice = CLOSED_NOTICE if ad_id in self.closed else None
+        if ad_id in self.untitled:
+            ad = replace(ad, title="")
         return 200, HTML, ad_page(ad, origin + self.ad_path(ad_id), origin, notice).encode()
 
     # --- pages ---------------------------------------------------------------

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Self
 
+from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from sqlalchemy.exc import SQLAlchemyError
 
 from jobcrawl.db.engine import make_engine, redact_url
 from jobcrawl.db.recrawl import expire_unlisted
+from jobcrawl.drops import DuplicateInCrawl
 from jobcrawl.failures import failures, mark_failed
 from jobcrawl.pipelines.store import StoreConfig
 from jobcrawl.recrawl import RecrawlConfig, recrawl_state
@@ -24,6 +28,20 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 STATS_KEY = "jobcrawl/expiry/unlisted"
+# More dropped ads than this in one source: too many to spare one by one (bound
+# parameters), and a sign of a broken page layout: nothing of it is expired.
+MAX_SPARED = 400
+
+
+@dataclass
+class Spared:
+    """Ads of one source that the run listed but did not store (their item was dropped)."""
+
+    webindexes: set[str] = field(default_factory=set)
+    urls: set[str] = field(default_factory=set)
+
+    def __len__(self) -> int:
+        return len(self.webindexes) + len(self.urls)
 
 
 def covered_sources(crawler: Crawler) -> list[str]:
@@ -57,7 +75,10 @@ class UnlistedExpiry:
     the spider's `listing_complete()` says it read its whole listing (a spider
     without it never expires by absence). Only the sources of which the run
     stored or touched at least one ad are considered: a run that saw nothing of
-    a source never expires it whole. Evidence: "not listed by complete crawl
+    a source never expires it whole. Ads whose item this run dropped (other than
+    as a duplicate: e.g. it failed validation) were listed, so they are spared;
+    a source with more than MAX_SPARED such ads, or any dropped item without a
+    source and identity, expires nothing. Evidence: "not listed by complete crawl
     <run id> of <source>". A database error is logged and marks the crawl failed.
 
     Settings: JOBCRAWL_EXPIRE_UNLISTED (default True), JOBCRAWL_DATABASE_URL.
@@ -67,6 +88,9 @@ class UnlistedExpiry:
     def __init__(self, crawler: Crawler, database_url: str) -> None:
         self.crawler = crawler
         self.database_url = database_url
+        self.spared: defaultdict[str, Spared] = defaultdict(Spared)
+        # Dropped items without a source: nobody can tell whose ad they were.
+        self.unattributed_drops = 0
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -78,7 +102,25 @@ class UnlistedExpiry:
         # A plain function, not a coroutine: Scrapy runs spider_closed receivers side by
         # side, and the monitors and the run record must see the final count.
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(extension.item_dropped, signal=signals.item_dropped)
         return extension
+
+    def item_dropped(self, item: Any, exception: BaseException, **_: Any) -> None:
+        """A listed ad that was fetched but not stored is not unlisted: spare it."""
+        if isinstance(exception, DuplicateInCrawl) or not ItemAdapter.is_item(item):
+            return  # a duplicate's first sighting was stored
+        adapter = ItemAdapter(item)
+        source = adapter.get("source")
+        if not source:
+            self.unattributed_drops += 1
+            return
+        webindex, url = adapter.get("webindex"), adapter.get("url")
+        if webindex:
+            self.spared[source].webindexes.add(str(webindex))
+        elif url:
+            self.spared[source].urls.add(str(url))
+        else:
+            self.unattributed_drops += 1
 
     def spider_opened(self, spider: Spider) -> None:
         if is_crawl(spider):
@@ -90,6 +132,8 @@ class UnlistedExpiry:
         if not is_crawl(spider):
             return
         blocker = expiry_blocker(spider, reason, stats.get_stats())
+        if blocker is None and self.unattributed_drops:
+            blocker = f"{self.unattributed_drops} dropped items had no source or identity"
         if blocker is not None:
             logger.info("unlisted ads not expired: %s", blocker)
             return
@@ -99,9 +143,15 @@ class UnlistedExpiry:
         try:
             with engine.begin() as connection:
                 for source in covered_sources(self.crawler):
+                    spared = self.spared.get(source, Spared())
+                    if len(spared) > MAX_SPARED:
+                        logger.info("unlisted ads of %s not expired: %d of its listed ads "
+                                    "were dropped", source, len(spared))
+                        continue
                     evidence = f"not listed by complete crawl {run} of {source}"
-                    expired = expire_unlisted(connection, source, run_id=run, now=now,
-                                              evidence=evidence)
+                    expired = expire_unlisted(
+                        connection, source, run_id=run, now=now, evidence=evidence,
+                        spared_webindexes=spared.webindexes, spared_urls=spared.urls)
                     stats.inc_value(STATS_KEY, expired)
                     logger.info("%d ads of %s expired: no longer listed", expired, source)
         except SQLAlchemyError as exc:
