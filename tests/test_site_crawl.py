@@ -101,12 +101,27 @@ def test_static_profile_stores_every_ad_with_its_true_fields(
     assert_rows_are_the_truth(board, stored_rows(sqlite_url), "html", "site:demo-html")
 
 
-def test_second_crawl_finds_the_same_webindexes_unchanged(
+def test_second_crawl_touches_every_ad_without_fetching_it(
+    board: DemoBoard, sqlite_url: str, tmp_path: Path
+) -> None:
+    code, first, stderr = crawl(board, sqlite_url, tmp_path, "-a", STATIC)
+    assert code == 0, stderr[-3000:]
+    code, stats, stderr = crawl(board, sqlite_url, tmp_path, "-a", STATIC)
+    assert code == 0, stderr[-3000:]
+    ads = len(board.board.ads)
+    assert (stats["jobcrawl/recrawl/skipped"], stats["jobcrawl/store/touched"]) == (ads, ads)
+    assert "jobcrawl/site/ad_pages" not in stats
+    assert stats["jobcrawl/site/listing_pages"] == first["jobcrawl/site/listing_pages"]
+    assert {row["seen_count"] for row in stored_rows(sqlite_url)} == {2}
+
+
+def test_second_crawl_without_recrawl_finds_the_same_webindexes_unchanged(
     board: DemoBoard, sqlite_url: str, tmp_path: Path
 ) -> None:
     code, _, stderr = crawl(board, sqlite_url, tmp_path, "-a", STATIC)
     assert code == 0, stderr[-3000:]
-    code, stats, stderr = crawl(board, sqlite_url, tmp_path, "-a", STATIC)
+    code, stats, stderr = crawl(board, sqlite_url, tmp_path, "-a", STATIC,
+                                "-s", "JOBCRAWL_RECRAWL_TTL=0")
     assert code == 0, stderr[-3000:]
     assert stats["jobcrawl/store/unchanged"] == len(board.board.ads)
     assert "jobcrawl/store/new" not in stats or stats["jobcrawl/store/new"] == 0

@@ -15,6 +15,7 @@ from scrapy.http import Response, TextResponse
 from jobcrawl.extract.site import ad_links, next_pages, to_item
 from jobcrawl.failures import mark_failed
 from jobcrawl.profiles import load_profile
+from jobcrawl.recrawl import AD_SOURCE_META
 from jobcrawl.spiders.api import parse_base_url, positive_int
 
 if TYPE_CHECKING:
@@ -41,7 +42,9 @@ class SiteSpider(Spider):
 
     Pages of the kinds the profile renders go through headless Chromium
     (scrapy-playwright, request meta ``playwright=True``); every other request,
-    robots.txt included, is a plain HTTP request.
+    robots.txt included, is a plain HTTP request. Ad pages fetched within
+    JOBCRAWL_RECRAWL_TTL are not fetched again (see jobcrawl.middlewares.recrawl).
+    The spider has no listing_complete(): it never expires ads by their absence.
 
     Settings: JOBCRAWL_CHROMIUM_PATH, PLAYWRIGHT_LAUNCH_OPTIONS (only when rendering).
     Stats: jobcrawl/site/listing_pages, .../ad_pages, .../rendered_pages,
@@ -89,6 +92,10 @@ class SiteSpider(Spider):
 
     def _request(self, url: str, kind: str, callback: Any) -> Request:
         meta: dict[str, Any] = {"page_kind": kind}
+        if kind == "ad":
+            # The recrawl middleware touches, instead of fetching, an ad of this
+            # source fetched within JOBCRAWL_RECRAWL_TTL.
+            meta[AD_SOURCE_META] = self.profile.source
         if self.profile.renders(kind):
             from scrapy_playwright.page import PageMethod
 
