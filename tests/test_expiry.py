@@ -25,6 +25,7 @@ from jobcrawl.extensions.expiry import expiry_blocker
 from jobcrawl.extract.closed import closed_notice
 from jobcrawl.items import JobItem
 from jobcrawl.recrawl import KnownAds, RecrawlConfig, parse_ttl, recrawl_state, report_page
+from tests.conftest import ROOT
 
 T1 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 T2 = T1 + timedelta(days=1)
@@ -276,4 +277,29 @@ def test_a_failed_listing_page_or_a_max_pages_cut_makes_the_listing_incomplete()
     assert limited._listing_request("https://x.example/jobs", 0) is not None
     assert limited.listing_complete() is True  # nothing cut yet
     assert limited._listing_request("https://x.example/jobs?page=2", 0) is None
+    assert limited.listing_complete() is False
+
+
+def site_spider(**kwargs: str) -> Any:
+    from jobcrawl.spiders.site import SiteSpider
+
+    crawler = get_crawler(SiteSpider)
+    return SiteSpider.from_crawler(crawler, profile=str(ROOT / "profiles" / "demo-html.yaml"),
+                                   **kwargs)
+
+
+@pytest.mark.parametrize("trouble", ["request_failed/listing", "request_failed/ad",
+                                     "listing_without_links", "not_html"])
+def test_a_site_crawl_with_any_trouble_is_not_complete(trouble: str) -> None:
+    spider = site_spider()
+    assert spider.listing_complete() is True
+    spider.crawler.stats.inc_value(f"jobcrawl/site/{trouble}")
+    assert spider.listing_complete() is False
+
+
+def test_a_max_pages_cut_makes_a_site_listing_incomplete() -> None:
+    limited = site_spider(max_pages="1")
+    assert limited._listing_request("https://x.example/jobs") is not None
+    assert limited.listing_complete() is True
+    assert limited._listing_request("https://x.example/jobs?page=2") is None
     assert limited.listing_complete() is False

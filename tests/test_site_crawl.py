@@ -115,6 +115,31 @@ def test_second_crawl_touches_every_ad_without_fetching_it(
     assert {row["seen_count"] for row in stored_rows(sqlite_url)} == {2}
 
 
+def test_an_ad_a_complete_site_crawl_no_longer_lists_expires_and_comes_back(
+    board: DemoBoard, sqlite_url: str, tmp_path: Path
+) -> None:
+    code, _, stderr = crawl(board, sqlite_url, tmp_path, "-a", STATIC)
+    assert code == 0, stderr[-3000:]
+    removed = board.board.ads[0]
+    board.board.change(removed={removed.ad_id})
+    try:
+        code, stats, stderr = crawl(board, sqlite_url, tmp_path, "-a", STATIC)
+        assert code == 0, stderr[-3000:]
+        assert stats["jobcrawl/expiry/unlisted"] == 1
+        expired = {row["webindex"]: (row["expiry_reason"], row["expiry_evidence"])
+                   for row in stored_rows(sqlite_url) if row["expired_at"] is not None}
+        run_id = stats["jobcrawl/store/run_id"]
+        assert expired == {removed.identifier or webindex_from_url(
+            f"{board.url}/html/jobs/{removed.ad_id}"): (
+            "unlisted", f"not listed by complete crawl {run_id} of site:demo-html")}
+    finally:
+        board.board.change()
+    code, back, stderr = crawl(board, sqlite_url, tmp_path, "-a", STATIC)
+    assert code == 0, stderr[-3000:]
+    assert (back["jobcrawl/expiry/reactivated"], back["jobcrawl/expiry/unlisted"]) == (1, 0)
+    assert all(row["expired_at"] is None for row in stored_rows(sqlite_url))
+
+
 def test_second_crawl_without_recrawl_finds_the_same_webindexes_unchanged(
     board: DemoBoard, sqlite_url: str, tmp_path: Path
 ) -> None:

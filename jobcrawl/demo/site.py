@@ -89,14 +89,17 @@ class Board:
         """Change the board between crawls, as boards do (empty: back to the start).
 
         ``removed`` ads are no longer listed (listings and sitemaps) but their pages
-        stay; ``gone`` ads stay listed but their pages answer 410; ``closed`` ads'
-        pages say "This vacancy has now closed" above the unchanged ad; ``untitled``
-        ads stay listed but their page's posting has an empty title (the item fails
-        validation).
+        stay (in the /html and /js sections they are gone altogether); ``gone`` ads
+        stay listed but their pages answer 410; ``closed`` ads' pages say "This
+        vacancy has now closed" above the unchanged ad; ``untitled`` ads stay listed
+        but their page's posting has an empty title (the item fails validation).
         """
         self.removed, self.gone = frozenset(removed), frozenset(gone)
         self.closed, self.untitled = frozenset(closed), frozenset(untitled)
         self._listed = tuple(ad for ad in self.ads if ad.ad_id not in self.removed)
+        # The /html and /js sections have no pages outside their listings: there a
+        # removed ad is gone altogether.
+        self.sections = Sections(self._listed, self.per_page)
         self._cached.cache_clear()
 
     @classmethod

@@ -43,8 +43,8 @@ class SiteSpider(Spider):
     Pages of the kinds the profile renders go through headless Chromium
     (scrapy-playwright, request meta ``playwright=True``); every other request,
     robots.txt included, is a plain HTTP request. Ad pages fetched within
-    JOBCRAWL_RECRAWL_TTL are not fetched again (see jobcrawl.middlewares.recrawl).
-    The spider has no listing_complete(): it never expires ads by their absence.
+    JOBCRAWL_RECRAWL_TTL are not fetched again (see jobcrawl.middlewares.recrawl);
+    after a complete crawl (listing_complete()) the ads it no longer lists expire.
 
     Settings: JOBCRAWL_CHROMIUM_PATH, PLAYWRIGHT_LAUNCH_OPTIONS (only when rendering).
     Stats: jobcrawl/site/listing_pages, .../ad_pages, .../rendered_pages,
@@ -67,6 +67,7 @@ class SiteSpider(Spider):
             # The normalize pipeline reads closing dates and datePosted with this.
             self.dayfirst = self.profile.dayfirst
         self._listing_pages = 0
+        self._pagination_cut = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -108,8 +109,22 @@ class SiteSpider(Spider):
         return Request(self.with_origin(url), callback=callback, errback=self.request_failed,
                        meta=meta)
 
+    def listing_complete(self) -> bool:
+        """True when the whole listing was read: every listing page and ad page fetched as
+        HTML, none without ad links, and max_pages did not cut the pagination.
+
+        The unlisted expiry (jobcrawl.extensions.expiry) asks this when the spider
+        closes; a changed layout (a listing without links) must never expire ads.
+        """
+        stats = self.crawler.stats
+        troubles = ("request_failed/listing", "request_failed/ad", "listing_without_links",
+                    "not_html")
+        return not self._pagination_cut and not any(
+            stats.get_value(f"jobcrawl/site/{name}") for name in troubles)
+
     def _listing_request(self, url: str) -> Request | None:
         if self.max_pages is not None and self._listing_pages >= self.max_pages:
+            self._pagination_cut = True
             return None
         self._listing_pages += 1
         return self._request(url, "listing", self.parse_listing)
