@@ -277,3 +277,25 @@ def test_normalize_item_takes_salary_from_the_description() -> None:
     )
     assert salary == ("£11.50 per hour", 11.5, 11.5, "GBP", "hour")
     assert events == ["salary/parsed", "dates/closing/missing"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "extracted", "dayfirst", "expected"),
+    [
+        ("03/04/2024", "03/04/2024", True, date(2024, 4, 3)),   # ambiguous: left to normalize
+        ("03/04/2024", "03/04/2024", False, date(2024, 3, 4)),
+        ("25/04/2024", date(2024, 4, 25), False, date(2024, 4, 25)),  # one reading only
+        ("04/04/2024", date(2024, 4, 4), False, date(2024, 4, 4)),
+        ("2024-03-04", date(2024, 3, 4), True, date(2024, 3, 4)),
+        ("2024-03-04T09:00:00+01:00", date(2024, 3, 4), False, date(2024, 3, 4)),
+    ],
+)
+def test_an_ambiguous_date_posted_is_read_with_the_spiders_dayfirst(
+    raw: str, extracted: Any, dayfirst: bool, expected: date
+) -> None:
+    response = _response("https://jobs.example.com/jobs/1", "<html><body></body></html>")
+    item = to_item({"title": "Clerk", "datePosted": raw}, response,
+                   source="jobposting:jobs.example.com", scraped_at=SCRAPED_AT)
+    assert item.date_posted == extracted
+    normalize_item(item, dayfirst=dayfirst)
+    assert item.date_posted == expected

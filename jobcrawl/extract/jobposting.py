@@ -109,11 +109,20 @@ def _string(value: Any) -> str | None:
 
 
 def _date_posted(posting: dict[str, Any]) -> date | str | None:
-    """datePosted as a date; an unreadable value stays a string so that normalize_item
-    can count it (dates/posted/unparsed) instead of it vanishing silently."""
+    """datePosted as a date when it reads one way only; otherwise the string.
+
+    normalize_item reads a string with the spider's `dayfirst` (03/04/2024 is
+    ambiguous) or counts it as unreadable (dates/posted/unparsed): nothing
+    vanishes silently.
+    """
     raw = _string(posting.get("datePosted"))
     parsed = parse_date(raw)
-    return parsed if parsed is not None else raw
+    if parsed is None:
+        return raw
+    if parsed.day <= 12 and parsed.day != parsed.month and (
+            parse_date(raw, dayfirst=False) != parsed):
+        return raw
+    return parsed
 
 
 def to_item(
