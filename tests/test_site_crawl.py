@@ -140,6 +140,43 @@ def test_an_ad_a_complete_site_crawl_no_longer_lists_expires_and_comes_back(
     assert all(row["expired_at"] is None for row in stored_rows(sqlite_url))
 
 
+def test_a_410_page_expires_gone_a_closed_notice_expires_closed_and_both_come_back(
+    board: DemoBoard, sqlite_url: str, tmp_path: Path
+) -> None:
+    code, _, stderr = crawl(board, sqlite_url, tmp_path, "-a", STATIC)
+    assert code == 0, stderr[-3000:]
+    gone, closed = board.board.ads[0], board.board.ads[1]
+    urls = {ad.ad_id: f"{board.url}/html/jobs/{ad.ad_id}" for ad in (gone, closed)}
+    webindex = {ad.ad_id: ad.identifier or webindex_from_url(urls[ad.ad_id])
+                for ad in (gone, closed)}
+    board.board.change(gone={gone.ad_id}, closed={closed.ad_id})
+    try:
+        # TTL 0: the pages are fetched again, so what they now say is seen.
+        code, stats, stderr = crawl(board, sqlite_url, tmp_path, "-a", STATIC,
+                                    "-s", "JOBCRAWL_RECRAWL_TTL=0")
+        assert code == 0, stderr[-3000:]
+        assert {key: stats.get(key) for key in (
+            "jobcrawl/site/gone_pages", "jobcrawl/site/closed_pages", "jobcrawl/expiry/gone",
+            "jobcrawl/expiry/closed", "jobcrawl/expiry/unlisted",
+            "jobcrawl/site/request_failed/ad")} == {
+            "jobcrawl/site/gone_pages": 1, "jobcrawl/site/closed_pages": 1,
+            "jobcrawl/expiry/gone": 1, "jobcrawl/expiry/closed": 1,
+            "jobcrawl/expiry/unlisted": 0, "jobcrawl/site/request_failed/ad": None}
+        expired = {row["webindex"]: (row["expiry_reason"], row["expiry_evidence"])
+                   for row in stored_rows(sqlite_url) if row["expired_at"] is not None}
+        assert expired == {
+            webindex[gone.ad_id]: ("gone", f"HTTP 410 at {urls[gone.ad_id]}"),
+            webindex[closed.ad_id]: ("closed", "page says: 'This vacancy has now closed'"),
+        }
+    finally:
+        board.board.change()
+    code, back, stderr = crawl(board, sqlite_url, tmp_path, "-a", STATIC,
+                               "-s", "JOBCRAWL_RECRAWL_TTL=0")
+    assert code == 0, stderr[-3000:]
+    assert back["jobcrawl/expiry/reactivated"] == 2
+    assert all(row["expired_at"] is None for row in stored_rows(sqlite_url))
+
+
 def test_second_crawl_without_recrawl_finds_the_same_webindexes_unchanged(
     board: DemoBoard, sqlite_url: str, tmp_path: Path
 ) -> None:

@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 
     from jobcrawl.demo.ads import DemoAd
 
+# What a closed ad's page says above the ad (Board.change(closed=...)).
+CLOSED_NOTICE = "This vacancy has now closed"
+
 SITE_NAME = "Demo Jobs"
 SCHEMA = "https://schema.org/"
 EMPLOYMENT_WORDS = {"FULL_TIME": "Full time", "PART_TIME": "Part time",

@@ -26,10 +26,10 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from jobcrawl.demo.ads import MONTHS, WEEKDAYS, long_date
-from jobcrawl.demo.markup import EMPLOYMENT_WORDS, page
+from jobcrawl.demo.markup import CLOSED_NOTICE, EMPLOYMENT_WORDS, page
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Collection, Sequence
 
     from jobcrawl.demo.ads import DemoAd
 
@@ -87,10 +87,13 @@ _LISTING_SCRIPT = """
 class Sections:
     """Renders ``/html/...`` and ``/js/...`` for a board's listed ads."""
 
-    def __init__(self, ads: Sequence[DemoAd], per_page: int) -> None:
+    def __init__(self, ads: Sequence[DemoAd], per_page: int, *,
+                 gone: Collection[str] = (), closed: Collection[str] = ()) -> None:
         self.ads = tuple(ads)
         self.per_page = per_page
         self._by_id = {ad.ad_id: ad for ad in self.ads}
+        # As Board.change(): gone ads stay listed but answer 410; closed ads say so.
+        self.gone, self.closed = frozenset(gone), frozenset(closed)
 
     @property
     def listing_pages(self) -> int:
@@ -115,8 +118,11 @@ class Sections:
         match = _AD_PATH.fullmatch(path)
         if match and match.group(2) in self._by_id:
             section, ad_id = match.groups()
+            if ad_id in self.gone:
+                return 410, HTML, page("Gone", "<h1>This job has been removed</h1>\n").encode()
             url = f"{origin}/{section}/jobs/{ad_id}"
-            return 200, HTML, plain_ad_page(self._by_id[ad_id], url).encode()
+            notice = CLOSED_NOTICE if ad_id in self.closed else None
+            return 200, HTML, plain_ad_page(self._by_id[ad_id], url, notice).encode()
         return None
 
     def _chunk(self, number: int) -> tuple[DemoAd, ...]:
@@ -152,10 +158,15 @@ class Sections:
         return 200, JSON, json.dumps(data, ensure_ascii=False).encode()
 
 
-def plain_ad_page(ad: DemoAd, url: str) -> str:
-    """The ad's page in plain markup only: no JSON-LD, no microdata."""
+def plain_ad_page(ad: DemoAd, url: str, notice: str | None = None) -> str:
+    """The ad's page in plain markup only: no JSON-LD, no microdata.
+
+    ``notice`` (e.g. "This vacancy has now closed") is shown above the ad.
+    """
     esc = _escaper(ad)
     parts = ['<article class="vacancy">', f"<h1>{esc(ad.title)}</h1>"]
+    if notice:
+        parts.insert(0, f'<p class="notice">{html.escape(notice)}</p>')
     if ad.identifier is not None:
         parts.append(f'<p class="ref">Reference: {esc(ad.identifier)}</p>')
     if ad.company:

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 from jobcrawl.demo.ads import CLOSING_MODES, IDENTIFIER_SHAPES, MARKUPS, generate_ads, long_date
-from jobcrawl.demo.markup import ad_page, page
+from jobcrawl.demo.markup import CLOSED_NOTICE, ad_page, page
 from jobcrawl.demo.sections import Sections
 
 if TYPE_CHECKING:
@@ -46,7 +46,6 @@ HTML = "text/html; charset=utf-8"
 TEXT = "text/plain; charset=utf-8"
 XML = "application/xml; charset=utf-8"
 SITEMAP_SIZE = 1000
-CLOSED_NOTICE = "This vacancy has now closed"
 DEFAULT_ORIGIN = "http://127.0.0.1"
 _AD_PATH = re.compile(r"/(jobs|featured|private/jobs)/([A-Za-z0-9-]+)")
 _SITEMAP_PATH = re.compile(r"/sitemaps/jobs-([1-9][0-9]*)\.xml")
@@ -99,7 +98,8 @@ class Board:
         self._listed = tuple(ad for ad in self.ads if ad.ad_id not in self.removed)
         # The /html and /js sections have no pages outside their listings: there a
         # removed ad is gone altogether.
-        self.sections = Sections(self._listed, self.per_page)
+        self.sections = Sections(self._listed, self.per_page, gone=self.gone,
+                                 closed=self.closed)
         self._cached.cache_clear()
 
     @classmethod

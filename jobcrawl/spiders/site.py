@@ -12,10 +12,11 @@ from urllib.parse import urlsplit, urlunsplit
 from scrapy import Request, Spider
 from scrapy.http import Response, TextResponse
 
+from jobcrawl.extract.closed import closed_notice
 from jobcrawl.extract.site import ad_links, next_pages, to_item
 from jobcrawl.failures import mark_failed
 from jobcrawl.profiles import load_profile
-from jobcrawl.recrawl import AD_SOURCE_META
+from jobcrawl.recrawl import AD_SOURCE_META, report_closed, report_gone
 from jobcrawl.spiders.api import parse_base_url, positive_int
 
 if TYPE_CHECKING:
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 PLAYWRIGHT_HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
+# An ad page answering these is an ad taken down: expired `gone`, not a failed request.
+GONE_STATUSES = [404, 410]
 
 
 class SiteSpider(Spider):
@@ -48,6 +51,7 @@ class SiteSpider(Spider):
 
     Settings: JOBCRAWL_CHROMIUM_PATH, PLAYWRIGHT_LAUNCH_OPTIONS (only when rendering).
     Stats: jobcrawl/site/listing_pages, .../ad_pages, .../rendered_pages,
+    .../gone_pages (404/410), .../closed_pages (a closed notice),
     .../listing_without_links, .../missing/<field>, .../not_html,
     .../request_failed/{listing,ad}; a failed listing page marks the crawl failed
     (jobcrawl/failed/site).
@@ -95,8 +99,9 @@ class SiteSpider(Spider):
         meta: dict[str, Any] = {"page_kind": kind}
         if kind == "ad":
             # The recrawl middleware touches, instead of fetching, an ad of this
-            # source fetched within JOBCRAWL_RECRAWL_TTL.
+            # source fetched within JOBCRAWL_RECRAWL_TTL; 404/410 reach parse_ad.
             meta[AD_SOURCE_META] = self.profile.source
+            meta["handle_httpstatus_list"] = GONE_STATUSES
         if self.profile.renders(kind):
             from scrapy_playwright.page import PageMethod
 
@@ -159,13 +164,26 @@ class SiteSpider(Spider):
                 yield request
 
     def parse_ad(self, response: Response) -> Iterator[JobItem]:
-        """An ad page: one item, with every profile field it could read."""
+        """An ad page: one item, with every profile field it could read.
+
+        A 404/410 expires the stored ad as `gone`; a closed notice on the page
+        stores the ad and expires it as `closed` (jobcrawl.recrawl).
+        """
+        stats = self.crawler.stats
+        if response.status in GONE_STATUSES:
+            stats.inc_value("jobcrawl/site/gone_pages")
+            report_gone(self.crawler, self.profile.source, response.url, response.status)
+            return
         page = self._page_read(response, "ad")
         if page is None:
             return
         found = to_item(page, self.profile, scraped_at=datetime.now(UTC))
         for name in found.missing:
-            self.crawler.stats.inc_value(f"jobcrawl/site/missing/{name}")
+            stats.inc_value(f"jobcrawl/site/missing/{name}")
+        notice = closed_notice(page.text)
+        if notice is not None:
+            stats.inc_value("jobcrawl/site/closed_pages")
+            report_closed(self.crawler, self.profile.source, found.item.url, notice)
         yield found.item
 
     def request_failed(self, failure: Failure) -> None:
