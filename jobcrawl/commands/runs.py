@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
+
+from jobcrawl.db.runs import run_duration
+from jobcrawl.exporters import as_utc
 
 if TYPE_CHECKING:
     import argparse
@@ -137,8 +139,8 @@ def _cell(run: dict[str, Any], header: str) -> str:
         "id": run["id"][:8],
         "spider": run["spider"],
         "source": run["source"] or "-",
-        "started (UTC)": _utc(run["started_at"]).strftime("%Y-%m-%d %H:%M:%S"),
-        "duration": _duration(run["started_at"], run["finished_at"]),
+        "started (UTC)": as_utc(run["started_at"]).strftime("%Y-%m-%d %H:%M:%S"),
+        "duration": run_duration(run["started_at"], run["finished_at"]),
         "status": run["status"],
         "new": str(run["items_new"]),
         "updated": str(run["items_updated"]),
@@ -151,28 +153,10 @@ def _cell(run: dict[str, Any], header: str) -> str:
     return cells[header]
 
 
-def _utc(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; jobcrawl stores UTC.
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def _duration(started: datetime, finished: datetime | None) -> str:
-    if finished is None:
-        return "-"
-    seconds = round((_utc(finished) - _utc(started)).total_seconds())
-    hours, rest = divmod(seconds, 3600)
-    minutes, seconds = divmod(rest, 60)
-    if hours:
-        return f"{hours}h{minutes:02d}m{seconds:02d}s"
-    if minutes:
-        return f"{minutes}m{seconds:02d}s"
-    return f"{seconds}s"
-
-
 def _json_row(run: dict[str, Any]) -> dict[str, Any]:
     """Every column; times as ISO 8601 UTC, JSON columns as they are."""
     row = dict(run)
     for name in ("started_at", "finished_at"):
         if row[name] is not None:
-            row[name] = _utc(row[name]).isoformat()
+            row[name] = as_utc(row[name]).isoformat()
     return row

@@ -7,9 +7,11 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import insert, select, update
 
 from jobcrawl.db.models import CrawlRun
+from jobcrawl.exporters import as_utc
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from datetime import datetime
 
     from sqlalchemy import Connection
 
@@ -53,3 +55,17 @@ def recent_runs(connection: Connection, *, last: int, spider: str | None = None,
     if status is not None:
         query = query.where(CrawlRun.status == status)
     return [dict(row._mapping) for row in connection.execute(query.limit(last))]
+
+
+def run_duration(started: datetime, finished: datetime | None) -> str:
+    """How long a run took, as `3s`, `1m05s` or `1h02m03s`; `-` while it runs."""
+    if finished is None:
+        return "-"
+    seconds = round((as_utc(finished) - as_utc(started)).total_seconds())
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes:02d}m{seconds:02d}s"
+    if minutes:
+        return f"{minutes}m{seconds:02d}s"
+    return f"{seconds}s"

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, case, func, or_, select, true
 
-from jobcrawl.commands.runs import _duration, _utc
 from jobcrawl.counts import FREQUENCIES, count_ads
 from jobcrawl.db.models import Job
-from jobcrawl.db.runs import recent_runs
+from jobcrawl.db.runs import recent_runs, run_duration
+from jobcrawl.exporters import as_utc
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -142,13 +142,13 @@ def runs(connection: Connection, options: ReportOptions) -> list[RunRow]:
         rows = sorted(
             (row for source in options.sources
              for row in recent_runs(connection, last=options.runs, source=source)),
-            key=lambda row: (_utc(row["started_at"]), row["id"]), reverse=True,
+            key=lambda row: (as_utc(row["started_at"]), row["id"]), reverse=True,
         )[: options.runs]
     else:
         rows = recent_runs(connection, last=options.runs)
     if options.since is not None:
         # Newest first, so the runs started since the day are a prefix of the list.
-        rows = [row for row in rows if _utc(row["started_at"]).date() >= options.since]
+        rows = [row for row in rows if as_utc(row["started_at"]).date() >= options.since]
     return [run_row(row, options.sources) for row in rows]
 
 
@@ -161,8 +161,8 @@ def run_row(row: dict[str, Any], only: Sequence[str] = ()) -> RunRow:
                    if not check.get("ok") and not check.get("skipped"))
     return RunRow(
         id=row["id"], spider=row["spider"], source=row["source"],
-        started=_utc(row["started_at"]),
-        duration=_duration(row["started_at"], row["finished_at"]),
+        started=as_utc(row["started_at"]),
+        duration=run_duration(row["started_at"], row["finished_at"]),
         status=row["status"], new=row["items_new"], updated=row["items_updated"],
         unchanged=row["items_unchanged"],
         # Absent from databases older than revision 0003: no touches recorded there.
