@@ -20,14 +20,17 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from typing import IO, Any, Self
+from typing import IO, Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from jobcrawl.demo.local import LocalServer, QuietHandler  # noqa: E402
+
 SCRAPY_HANDLER = "scrapy.core.downloader.handlers.http11.HTTP11DownloadHandler"
 WORDS = [
     "team", "customers", "support", "delivery", "quality", "safety", "training", "shifts",
@@ -93,23 +96,17 @@ def write_feed(path: Path, megabytes: float, description_kb: float = 8, seed: in
     return ads
 
 
-class FileServer:
+class FileServer(LocalServer):
     """Serves one file from disk on 127.0.0.1, in 64 KiB chunks, at any path."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        super().__init__()
 
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
+    def handler(self) -> type[BaseHTTPRequestHandler]:
         path = self.path
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self) -> None:
                 self.send_response(200)
                 self.send_header("Content-Type", "application/xml")
@@ -118,18 +115,7 @@ class FileServer:
                 with path.open("rb") as body:
                     shutil.copyfileobj(body, self.wfile, 64 * 1024)
 
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
         return Handler
-
-    def __enter__(self) -> Self:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
 
 @dataclass

@@ -14,14 +14,14 @@ value (APIs with HTTP basic auth, such as Reed's).
 
 from __future__ import annotations
 
-import threading
 from dataclasses import asdict, dataclass, field
 from datetime import date
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from typing import Any, Self
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from jobcrawl.demo.local import LocalServer, QuietHandler
 from jobcrawl.items import JOB_FIELDS
 
 
@@ -58,28 +58,22 @@ class Received:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-class RecordedServer:
+class RecordedServer(LocalServer):
     def __init__(self, routes: dict[str, Recorded], host: str = "127.0.0.1",
                  fallback: Recorded = NOT_FOUND) -> None:
         self.routes = {_key(target): answer for target, answer in routes.items()}
         self.fallback = fallback
         self.requests: list[Received] = []
-        self._server = ThreadingHTTPServer((host, 0), self._handler())
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        super().__init__(host)
 
     def hits(self, path: str) -> int:
         """How many requests asked for `path` (any query)."""
         return sum(urlsplit(r.target).path == path for r in self.requests)
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
+    def handler(self) -> type[BaseHTTPRequestHandler]:
         server = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self) -> None:
                 server.requests.append(Received(self.path, dict(self.headers.items())))
                 answer = server.routes.get(_key(self.path)) or server.fallback
@@ -96,18 +90,7 @@ class RecordedServer:
                 self.end_headers()
                 self.wfile.write(answer.body)
 
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
         return Handler
-
-    def __enter__(self) -> Self:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
 
 def crawl_api(spider: str, *args: str, db_url: str, tmp_path: Path,

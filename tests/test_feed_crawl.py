@@ -7,12 +7,13 @@ import json
 import threading
 from collections.abc import Iterator
 from datetime import date, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from jobcrawl.demo.local import LocalServer, QuietHandler
 from tests.conftest import FIXTURES, run_scrapy
 from tests.recorded import Recorded, RecordedServer, crawl_api, row_fields, stored_rows
 
@@ -55,23 +56,17 @@ def server() -> Iterator[RecordedServer]:
         yield recorded
 
 
-class BrokenFeeds:
+class BrokenFeeds(LocalServer):
     """Feeds that go wrong half-way: /stall.xml stops sending, /short.xml hangs up early."""
 
     def __init__(self) -> None:
         self.release = threading.Event()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        super().__init__()
 
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
+    def handler(self) -> type[BaseHTTPRequestHandler]:
         release = self.release
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             protocol_version = "HTTP/1.1"
 
             def do_GET(self) -> None:
@@ -85,19 +80,11 @@ class BrokenFeeds:
                     release.wait(60)
                 self.close_connection = True
 
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
         return Handler
-
-    def __enter__(self) -> BrokenFeeds:
-        self._thread.start()
-        return self
 
     def __exit__(self, *exc: object) -> None:
         self.release.set()
-        self._server.shutdown()
-        self._server.server_close()
+        super().__exit__(*exc)
 
 
 def crawl(server: RecordedServer, sqlite_url: str, tmp_path: Path, *urls: str,

@@ -5,12 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import sys
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
+
+from jobcrawl.commands.options import date_option
 
 if TYPE_CHECKING:
     import argparse
@@ -80,8 +81,9 @@ class Command(ScrapyCommand):
         if args:
             raise UsageError(f"unexpected arguments: {' '.join(args)}")
         options = {
-            "freq": opts.freq, "since": _date(opts.since, "--since"),
-            "until": _date(opts.until, "--until"), "as_of": _date(opts.as_of, "--as-of"),
+            "freq": opts.freq, "since": date_option(opts.since, "--since"),
+            "until": date_option(opts.until, "--until"),
+            "as_of": date_option(opts.as_of, "--as-of"),
             "sources": _sources(opts.sources),
         }
         fmt = opts.format or ("csv" if str(opts.output or "").lower().endswith(".csv")
@@ -101,15 +103,6 @@ class Command(ScrapyCommand):
             self.exitcode = _write(Path(opts.output), text, len(periods))
         else:
             sys.stdout.write(text)
-
-
-def _date(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise UsageError(f"{option} {value!r} is not a date (YYYY-MM-DD)") from None
 
 
 def _sources(values: list[str]) -> tuple[str, ...]:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import signal
 import sys
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
+
+from jobcrawl.commands.options import date_option
 
 if TYPE_CHECKING:
     import argparse
@@ -185,8 +186,9 @@ def _spec(opts: argparse.Namespace) -> ExportSpec:
     try:
         query = ExportQuery(
             sources=tuple(opts.sources), categories=tuple(opts.categories),
-            since=_date(opts.since, "--since"), until=_date(opts.until, "--until"),
-            active_on=_date(opts.active_on, "--active-on"),
+            since=date_option(opts.since, "--since"),
+            until=date_option(opts.until, "--until"),
+            active_on=date_option(opts.active_on, "--active-on"),
             sample=opts.sample, seed=opts.seed, limit=opts.limit,
         )
     except ValueError as exc:
@@ -211,15 +213,6 @@ def _output_and_format(opts: argparse.Namespace) -> tuple[Path, str]:
     if fmt is None:
         raise UsageError(f"missing --format ({known}); the extension of {path} does not say")
     return path, fmt
-
-
-def _date(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise UsageError(f"{option} {value!r} is not a date (YYYY-MM-DD)") from None
 
 
 def _fields(value: str | None, fmt: str) -> tuple[str, ...] | None:

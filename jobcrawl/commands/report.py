@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import sys
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
+
+from jobcrawl.commands.options import date_option
 
 if TYPE_CHECKING:
     import argparse
@@ -85,19 +86,11 @@ def _options(opts: argparse.Namespace) -> ReportOptions:
     sources = tuple(dict.fromkeys(
         name.strip() for value in opts.sources for name in value.split(",") if name.strip()))
     try:
-        return ReportOptions(runs=opts.runs, freq=opts.freq, since=_date(opts.since),
+        return ReportOptions(runs=opts.runs, freq=opts.freq,
+                             since=date_option(opts.since, "--since"),
                              sources=sources)
     except ValueError as exc:
         raise UsageError(str(exc)) from exc
-
-
-def _date(value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise UsageError(f"--since {value!r} is not a date (YYYY-MM-DD)") from None
 
 
 def one_line(data: ReportData) -> str:

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from jobcrawl.db.models import Job, RecrawlPage
+from jobcrawl.db.upsert import dialect_insert
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Iterator, Mapping, Sequence
@@ -56,8 +56,7 @@ def remember_pages(connection: Connection, pages: Mapping[tuple[str, str], str |
 
     Pages whose URL is longer than MAX_REMEMBERED_URL are left out.
     """
-    insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[connection.dialect.name]
-    statement = insert(RecrawlPage)
+    statement = dialect_insert(connection.dialect.name, "the recrawl")(RecrawlPage)
     statement = statement.on_conflict_do_update(
         index_elements=[RecrawlPage.source, RecrawlPage.url],
         set_={"ad_url": statement.excluded.ad_url, "fetched_at": statement.excluded.fetched_at},

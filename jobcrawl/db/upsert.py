@@ -23,6 +23,8 @@ from jobcrawl.db.models import Job
 from jobcrawl.items import JOB_FIELDS, JobItem
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from sqlalchemy import Connection, Insert
 
 Key = tuple[str, str]
@@ -206,11 +208,16 @@ def _collapse(rows: Sequence[Mapping[str, Any]], run_id: str | None) -> list[dic
     return list(merged.values())
 
 
-def _upsert_statement(dialect_name: str) -> Insert:
+def dialect_insert(dialect_name: str, what: str) -> Callable[[Any], Insert]:
+    """The INSERT of `dialect_name` that knows ON CONFLICT; ValueError names `what` needs it."""
     try:
-        insert = _INSERTS[dialect_name]
+        return _INSERTS[dialect_name]
     except KeyError:
-        raise ValueError(f"upsert supports SQLite and PostgreSQL, not {dialect_name}") from None
+        raise ValueError(f"{what} supports SQLite and PostgreSQL, not {dialect_name}") from None
+
+
+def _upsert_statement(dialect_name: str) -> Insert:
+    insert = dialect_insert(dialect_name, "upsert")
     table = Job.__table__
     statement = insert(table)
     new = statement.excluded

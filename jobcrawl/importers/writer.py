@@ -5,10 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.dialects import postgresql, sqlite
-
 from jobcrawl.db.models import Job
-from jobcrawl.db.upsert import prepared_row
+from jobcrawl.db.upsert import dialect_insert, prepared_row
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -17,7 +15,6 @@ if TYPE_CHECKING:
 
     from jobcrawl.items import JobItem
 
-_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
 
 @dataclass
@@ -73,10 +70,7 @@ class ImportWriter:
 
 
 def _insert_new(dialect_name: str) -> Insert:
-    try:
-        insert = _INSERTS[dialect_name]
-    except KeyError:
-        raise ValueError(f"import supports SQLite and PostgreSQL, not {dialect_name}") from None
+    insert = dialect_insert(dialect_name, "import")
     table = Job.__table__
     return (
         insert(table)
