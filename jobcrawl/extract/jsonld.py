@@ -11,6 +11,7 @@ import lxml.html
 from w3lib.html import replace_entities
 
 from jobcrawl.extract.microdata import microdata_items
+from jobcrawl.extract.page import page_tree
 from jobcrawl.extract.text import clean_line
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ def extract_postings(response: TextResponse) -> Postings:
     has_jsonld, has_microdata = b"ld+json" in body, b"itemscope" in body
     if not (has_jsonld or has_microdata):
         return found
-    document = response.selector.root  # the tree Scrapy already parsed, not a second parse
+    document = page_tree(response)  # parsed once per page, shared with the other readers
     blocks = _jsonld_blocks(document, found.errors) if has_jsonld else []
     index = _id_index(blocks)
     for posting in _find_postings(blocks):
@@ -127,14 +128,16 @@ def _id_index(node: Any, index: dict[str, dict[str, Any]] | None = None) -> dict
 
 
 def _resolve_references(posting: dict[str, Any], index: dict[str, Any]) -> dict[str, Any]:
-    def resolve(value: Any) -> Any:
-        if isinstance(value, list):
-            return [resolve(entry) for entry in value]
-        if isinstance(value, dict) and set(value) == {"@id"}:
-            return index.get(value["@id"], value)
-        return value
+    return {key: _resolve(value, index) for key, value in posting.items()}
 
-    return {key: resolve(value) for key, value in posting.items()}
+
+def _resolve(value: Any, index: dict[str, Any]) -> Any:
+    # Not a closure: a recursive nested function is a reference cycle, left for the collector.
+    if isinstance(value, list):
+        return [_resolve(entry, index) for entry in value]
+    if isinstance(value, dict) and set(value) == {"@id"}:
+        return index.get(value["@id"], value)
+    return value
 
 
 def _decode_entities(value: Any) -> Any:

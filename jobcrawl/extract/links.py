@@ -10,6 +10,8 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 from scrapy.linkextractors import IGNORED_EXTENSIONS
 from scrapy.utils.response import get_base_url
 
+from jobcrawl.extract.page import page_tree, xpath_strings
+
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
     from scrapy.http import TextResponse
@@ -53,9 +55,9 @@ def listing_links(response: TextResponse, allow: str | None = None) -> ListingLi
         seen.add(url)
         (found.pagination if pagination else found.other).append(url)
 
-    for href in response.xpath(_LINK_NEXT).getall():
+    for href in xpath_strings(response, _LINK_NEXT):
         add(href, pagination=True)
-    anchors = [a for a in response.selector.root.iter("a") if a.get("href")]
+    anchors = [a for a in page_tree(response).iter("a") if a.get("href")]
     # Pagination first, so that a "2" link is not taken for an ad before its rel=next twin.
     others: list[str] = []
     for anchor in anchors:

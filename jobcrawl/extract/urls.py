@@ -8,6 +8,8 @@ from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
 
+from jobcrawl.extract.page import xpath_strings
+
 if TYPE_CHECKING:
     from scrapy.http import TextResponse
 
@@ -75,10 +77,11 @@ def same_host(url: str, other: str) -> bool:
 
 def page_canonical_url(response: TextResponse) -> str:
     """The page's <link rel="canonical"> when it stays on the same host, else its URL."""
-    hrefs = response.xpath(
+    hrefs = xpath_strings(
+        response,
         "//link[contains(concat(' ', normalize-space(translate(@rel,"
-        " 'CANONIAL', 'canonial')), ' '), ' canonical ')]/@href"
-    ).getall()
+        " 'CANONIAL', 'canonial')), ' '), ' canonical ')]/@href",
+    )
     for href in hrefs:
         href = href.strip()
         if not href:

@@ -1,0 +1,99 @@
+"""Garbage-collector tuning for a crawl process: full collections that skip the start-up heap.
+
+A crawl holds a large heap that lives as long as the process (modules, settings,
+SQLAlchemy's metadata, compiled patterns), and the full collections that Python
+runs every few hundred pages walk all of it again. At 20,000 ads on the demo
+board that made jobcrawl's crawl ~20% slower (2.57 against 2.11 CPU ms per page,
+benchmarks/crawl.py). Freezing what start-up built (gc.freeze) takes it out of
+every later collection and costs no memory: those objects were never garbage.
+
+A higher first-generation threshold (JOBCRAWL_GC_THRESHOLD) cuts the collector's
+own time further, but did not make a crawl measurably faster end to end, and it
+keeps cyclic garbage (any page read through Scrapy's selector) a little longer.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+from typing import TYPE_CHECKING, Any, Self
+
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.settings import BaseSettings
+
+logger = logging.getLogger(__name__)
+
+# Several crawlers may share a process (`scrapy crawlall`): tune once, restore after the last.
+_running = 0
+_saved: tuple[int, int, int] | None = None
+
+
+class GcTuning:
+    """Freezes the start-up heap when the engine starts; optionally sets the GC threshold.
+
+    Settings: JOBCRAWL_GC_FREEZE (bool), JOBCRAWL_GC_THRESHOLD (allocations
+    between young-generation collections; 0 keeps Python's 700). The collector
+    is put back as it was when the last crawl of the process stops.
+    Stats: none written.
+    """
+
+    def __init__(self, freeze: bool, threshold: int) -> None:
+        self.freeze = freeze
+        self.threshold = threshold
+        self._tuning = False
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        freeze, threshold = gc_settings(crawler.settings)
+        if not freeze and not threshold:
+            raise NotConfigured("JOBCRAWL_GC_FREEZE is False and JOBCRAWL_GC_THRESHOLD is 0")
+        extension = cls(freeze, threshold)
+        crawler.signals.connect(extension.engine_started, signal=signals.engine_started)
+        crawler.signals.connect(extension.engine_stopped, signal=signals.engine_stopped)
+        return extension
+
+    def engine_started(self) -> None:
+        global _running, _saved
+        if self._tuning:
+            return
+        self._tuning = True
+        _running += 1
+        if _running > 1:
+            return
+        _saved = gc.get_threshold()
+        if self.freeze:
+            gc.freeze()
+        if self.threshold:
+            gc.set_threshold(self.threshold, _saved[1], _saved[2])
+        logger.debug("GC tuned: %d objects frozen, thresholds %s",
+                     gc.get_freeze_count(), gc.get_threshold())
+
+    def engine_stopped(self) -> None:
+        global _running, _saved
+        if not self._tuning:
+            return
+        self._tuning = False
+        _running -= 1
+        if _running == 0 and _saved is not None:
+            gc.set_threshold(*_saved)
+            gc.unfreeze()
+            _saved = None
+
+
+def gc_settings(settings: BaseSettings) -> tuple[bool, int]:
+    """(JOBCRAWL_GC_FREEZE, JOBCRAWL_GC_THRESHOLD), checked; ValueError names the bad one."""
+    try:
+        freeze = settings.getbool("JOBCRAWL_GC_FREEZE", True)
+    except ValueError:
+        raise ValueError(f"JOBCRAWL_GC_FREEZE must be true or false, got "
+                         f"{settings.get('JOBCRAWL_GC_FREEZE')!r}") from None
+    raw: Any = settings.get("JOBCRAWL_GC_THRESHOLD", 0)
+    text = str(raw).strip()
+    if isinstance(raw, bool) or not text.isdigit():
+        raise ValueError(f"JOBCRAWL_GC_THRESHOLD must be a whole number >= 0 (0: Python's "
+                         f"default), got {raw!r}")
+    return freeze, int(text)
