@@ -135,3 +135,9 @@ def stored_rows(db_url: str) -> list[dict[str, Any]]:
             return [dict(row._mapping) for row in result]
     finally:
         engine.dispose()
+
+
+def expired_ads(db_url: str) -> dict[str, tuple[str, str]]:
+    """{webindex: (expiry_reason, expiry_evidence)} of the stored ads that have expired."""
+    return {row["webindex"]: (row["expiry_reason"], row["expiry_evidence"])
+            for row in stored_rows(db_url) if row["expired_at"] is not None}

@@ -14,7 +14,7 @@ from jobcrawl.demo.sections import closing_words
 from jobcrawl.demo.server import DemoBoard
 from jobcrawl.extract.ids import webindex_from_url
 from tests.conftest import ROOT, run_scrapy
-from tests.recorded import crawl_api, stored_rows
+from tests.recorded import crawl_api, expired_ads, stored_rows
 
 STATIC = "profile=profiles/demo-html.yaml"
 # What the ad's "Full time" / "Contract" ... line means in jobcrawl's vocabulary.
@@ -126,8 +126,7 @@ def test_an_ad_a_complete_site_crawl_no_longer_lists_expires_and_comes_back(
         code, stats, stderr = crawl(board, sqlite_url, tmp_path, "-a", STATIC)
         assert code == 0, stderr[-3000:]
         assert stats["jobcrawl/expiry/unlisted"] == 1
-        expired = {row["webindex"]: (row["expiry_reason"], row["expiry_evidence"])
-                   for row in stored_rows(sqlite_url) if row["expired_at"] is not None}
+        expired = expired_ads(sqlite_url)
         run_id = stats["jobcrawl/store/run_id"]
         assert expired == {removed.identifier or webindex_from_url(
             f"{board.url}/html/jobs/{removed.ad_id}"): (
@@ -162,8 +161,7 @@ def test_a_410_page_expires_gone_a_closed_notice_expires_closed_and_both_come_ba
             "jobcrawl/site/gone_pages": 1, "jobcrawl/site/closed_pages": 1,
             "jobcrawl/expiry/gone": 1, "jobcrawl/expiry/closed": 1,
             "jobcrawl/expiry/unlisted": 0, "jobcrawl/site/request_failed/ad": None}
-        expired = {row["webindex"]: (row["expiry_reason"], row["expiry_evidence"])
-                   for row in stored_rows(sqlite_url) if row["expired_at"] is not None}
+        expired = expired_ads(sqlite_url)
         assert expired == {
             webindex[gone.ad_id]: ("gone", f"HTTP 410 at {urls[gone.ad_id]}"),
             webindex[closed.ad_id]: ("closed", "page says: 'This vacancy has now closed'"),
