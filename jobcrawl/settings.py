@@ -27,6 +27,10 @@ COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
+# The per-page and per-item DEBUG lines are not even built above LOG_LEVEL DEBUG.
+LOG_FORMATTER = "jobcrawl.logformatter.LevelAwareLogFormatter"
+# Scrapy's in-memory stats without a hook on every attribute read (see jobcrawl/stats.py).
+STATS_CLASS = "jobcrawl.stats.MemoryStats"
 
 ITEM_PIPELINES = {
     "jobcrawl.pipelines.normalize.NormalizePipeline": 100,

@@ -18,6 +18,7 @@ from jobcrawl.failures import mark_failed
 from jobcrawl.profiles import load_profile
 from jobcrawl.recrawl import AD_SOURCE_META, report_closed, report_gone
 from jobcrawl.spiders.api import parse_base_url, positive_int
+from jobcrawl.spiders.callbacks import StableCallbacks
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -33,7 +34,7 @@ PLAYWRIGHT_HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
 GONE_STATUSES = [404, 410]
 
 
-class SiteSpider(Spider):
+class SiteSpider(StableCallbacks, Spider):
     """Crawls a board with the selectors of a site profile (see jobcrawl/profiles.py).
 
     Arguments:
