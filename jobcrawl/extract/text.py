@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import threading
 
 import html_text
+import lxml.etree
 from w3lib.html import replace_entities
 
 # <div> blocks read as paragraphs in job ads far more often than as line wrappers,
@@ -19,6 +21,11 @@ _TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>")
 _BR_RUN = re.compile(r"(?:<br\s*/?>\s*){2,}", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
 _INVISIBLE = "//script | //style | //noscript | //template | //head | //comment()"
+# Markup that can put an invisible node in the tree: the parser files a stray <title>,
+# <meta>, <link> or <base> under a <head> it makes up, and reads "<!...", "<?..." and
+# "</3" as comments. Without any of it there is nothing to drop, and no search.
+_INVISIBLE_HINT = re.compile(
+    r"<(?:[!?]|/[^a-z]|script|style|noscript|template|head|title|meta|link|base)", re.IGNORECASE)
 # Three or more line breaks in a row, once every line is stripped: blank lines.
 _BLANK_RUN = re.compile(r"\n{3,}")
 
@@ -51,15 +58,98 @@ def html_to_text(value: str | None) -> str:
         value = decoded
     if _has_br(value):
         value = _BR_RUN.sub("<p></p>", value)
-    tree = html_text.parse_html(value)
+    tree = _parse(value)
     # html_text's own cleaner (lxml_html_clean) costs more than the rest of the
     # conversion; an ad's description only needs its invisible parts dropped.
-    for invisible in tree.xpath(_INVISIBLE):
-        invisible.drop_tree()
-    text = html_text.etree_to_text(
-        tree, newline_tags=_NEWLINE_TAGS, double_newline_tags=_DOUBLE_NEWLINE_TAGS
-    )
-    return tidy_paragraphs(text)
+    if _INVISIBLE_HINT.search(value):
+        for invisible in tree.xpath(_INVISIBLE):
+            _drop(invisible)
+    # tree_text's lines are tidy already: no spaces at either end, single spaces,
+    # at most one blank line in a row.
+    return tree_text(tree)
+
+
+# lxml parsers are not thread-safe; the importers convert descriptions in threads.
+_PARSERS = threading.local()
+
+
+def _parse(html: str) -> lxml.etree._Element:
+    """html_text.parse_html, with a plain lxml tree: lxml.html's element classes are
+    looked up in Python for every element touched, a fifth of the conversion."""
+    parser = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        parser = _PARSERS.parser = lxml.etree.HTMLParser(recover=True, encoding="utf-8")
+    body = html.strip().replace("\x00", "").encode("utf-8") or b"<html/>"
+    root = lxml.etree.fromstring(body, parser=parser)
+    return root if root is not None else lxml.etree.fromstring(b"<html/>", parser=parser)
+
+
+def _drop(element: lxml.etree._Element) -> None:
+    """Remove an element and its content, keeping the text after it (lxml.html's drop_tree)."""
+    parent = element.getparent()
+    if parent is None:
+        return
+    if element.tail:
+        previous = element.getprevious()
+        if previous is None:
+            parent.text = (parent.text or "") + element.tail
+        else:
+            previous.tail = (previous.tail or "") + element.tail
+    parent.remove(element)
+
+
+_PUNCT_AFTER = frozenset(',:;.!?")')
+
+
+def tree_text(tree: lxml.etree._Element) -> str:
+    """html_text.etree_to_text(tree) with our block tags, in about half the time.
+
+    The same rules, chunk for chunk: a blank line around _DOUBLE_NEWLINE_TAGS, a line
+    break around _NEWLINE_TAGS, a space between inline texts unless punctuation follows
+    or "(" precedes. Whitespace is collapsed with str.split, which splits on exactly
+    the characters html_text's regex matches, instead of a regex per text node.
+    Comments and processing instructions give their tail only.
+    """
+    chunks: list[str] = []
+    prev = ""  # the last text added, as written
+    breaks = 2  # what was added last: 0 text, 1 a line break, 2 a blank line (or nothing)
+
+    def add_newlines(tag: str) -> None:
+        nonlocal breaks
+        if breaks == 2:
+            return
+        if tag in _DOUBLE_NEWLINE_TAGS:
+            chunks.append("\n" if breaks == 1 else "\n\n")
+            breaks = 2
+        elif tag in _NEWLINE_TAGS:
+            if breaks == 0:
+                chunks.append("\n")
+            breaks = 1
+
+    def add_text(raw: str | None) -> None:
+        nonlocal prev, breaks
+        text = " ".join(raw.split()) if raw else ""
+        if not text:
+            return
+        if breaks or not (prev[-1].isspace() or (text[0] not in _PUNCT_AFTER
+                                                 and prev[-1] != "(")):
+            chunks.append(text)
+        else:
+            chunks.extend((" ", text))
+        prev, breaks = raw, 0
+
+    for event, element in lxml.etree.iterwalk(tree, events=("start", "end")):
+        tag = element.tag
+        if not isinstance(tag, str):  # a comment or processing instruction
+            if event == "end":
+                add_text(element.tail)
+            continue
+        add_newlines(tag)
+        if event == "start":
+            add_text(element.text)
+        elif element is not tree:
+            add_text(element.tail)
+    return "".join(chunks).strip()
 
 
 def _has_br(value: str) -> bool:
