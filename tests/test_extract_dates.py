@@ -148,6 +148,13 @@ CLOSING_CASES = [
     # IGNORECASE reads the long s and the dotted capital I as s and i; so must the shortcut.
     ("Clo\u017fing date: ASAP", _text("Clo\u017fing date: ASAP", None)),
     ("Deadl\u0130ne: ongoing", _text("Deadl\u0130ne: ongoing", None)),
+    # The search runs on the lowered text; what it finds is read from the text itself.
+    ("CLOSING DATE: 5 MARCH 2024", _text("CLOSING DATE: 5 MARCH 2024", date(2024, 3, 5))),
+    # "İ" lowers to two characters: positions after it would shift.
+    ("\u0130stanbul office. Apply by 5 March 2024",
+     _text("Apply by 5 March 2024", date(2024, 3, 5))),
+    ("Stra\u00dfe 5, \u212aiel. Deadline: 2024-03-05",
+     _text("Deadline: 2024-03-05", date(2024, 3, 5))),
     ("Closing date: ongoing. Apply now", _text("Closing date: ongoing", None)),
     ("Closing date: 31/02/2024", _text("Closing date: 31/02/2024", None)),
     ("Closing date: **/**/2024", _text("Closing date: **/**/2024", None)),

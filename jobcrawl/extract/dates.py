@@ -95,6 +95,10 @@ _DAY_NUMBER = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\b", re.IGNORECASE)
 _YEAR_NUMBER = re.compile(r"\b(\d{4})\b")
 # The non-ASCII letters that IGNORECASE matches to ASCII letters (the Kelvin sign lowers to k).
 _FOLDS_TO_ASCII = re.compile("[\u0130\u0131\u017f]")
+# The two searches of every description, case-sensitive, for its lowered text: twice
+# as fast as IGNORECASE (see _search). Their only capitals are in (?P<...>) and [xX].
+_PHRASE_LOWERED = re.compile(_PHRASE.pattern)
+_LABELLED_VALUE_LOWERED = re.compile(_LABELLED_VALUE.pattern)
 
 
 @dataclass(frozen=True)
@@ -233,15 +237,38 @@ def _labelled_value(match: re.Match[str]) -> ClosingDate:
     return ClosingDate(None, clean_line(raw), "text")
 
 
-def _may_hold_label(text: str) -> bool:
-    """False only when no closing-date label can be in `text`: most ads have none.
+def _lowered(text: str) -> str | None:
+    """text.lower(), when searching it case-sensitively finds what IGNORECASE finds in text.
 
-    Every _LABEL_CUE holds "clos", "deadline" or "expiry". Under IGNORECASE the regex
-    also takes "İ", "ı" and "ſ" for i and s, which lower() does not: then it decides.
+    Our patterns' letters are ASCII. Under IGNORECASE they also take "İ", "ı" and "ſ"
+    for i and s, which lower() keeps apart; and a letter that lowers to two characters
+    would shift every position after it. With either, None: search the text itself.
     """
     if _FOLDS_TO_ASCII.search(text):
-        return True
+        return None
     lowered = text.lower()
+    return lowered if len(lowered) == len(text) else None
+
+
+def _search(pattern: re.Pattern[str], lowered_pattern: re.Pattern[str], text: str,
+            lowered: str | None) -> re.Match[str] | None:
+    """pattern.search(text), found in the lowered text and matched again in `text`
+    at the same place, so that groups and spans are the text's own."""
+    if lowered is None:
+        return pattern.search(text)
+    found = lowered_pattern.search(lowered)
+    if found is None:
+        return None
+    return pattern.match(text, found.start()) or pattern.search(text)
+
+
+def _may_hold_label(lowered: str | None) -> bool:
+    """False only when no closing-date label can be in the text: most ads have none.
+
+    Every _LABEL_CUE holds "clos", "deadline" or "expiry".
+    """
+    if lowered is None:
+        return True
     return "clos" in lowered or "deadline" in lowered or "expiry" in lowered
 
 
@@ -256,8 +283,10 @@ def find_closing_date(
     """
     if not text:
         return None
-    phrase = _PHRASE.search(text)
-    labelled = _LABELLED_VALUE.search(text) if _may_hold_label(text) else None
+    lowered = _lowered(text)
+    phrase = _search(_PHRASE, _PHRASE_LOWERED, text, lowered)
+    labelled = (_search(_LABELLED_VALUE, _LABELLED_VALUE_LOWERED, text, lowered)
+                if _may_hold_label(lowered) else None)
     if phrase is not None and (labelled is None or phrase.start() <= labelled.start()):
         return _phrase_result(phrase, reference, received, dayfirst)
     if labelled is not None:
