@@ -102,6 +102,8 @@ class KnownAds:
     def touch(self, url: str) -> bool | None:
         """Mark the page at `url` touched: None if it is not known, else whether it is
         the first touch of that page in this crawl."""
+        if not self._keys:  # a source's first crawl: no URL to spell canonically
+            return None
         key = url_key(url)
         position = bisect_left(self._keys, key)
         first: bool | None = None
