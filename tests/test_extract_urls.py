@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 from scrapy.http import HtmlResponse
 
+from jobcrawl.extract import urls as urls_module
 from jobcrawl.extract.urls import canonical_url, page_canonical_url
 
 
@@ -77,3 +80,25 @@ def _page(url: str, head: str) -> HtmlResponse:
 )
 def test_page_canonical_url(url: str, head: str, expected: str) -> None:
     assert page_canonical_url(_page(url, head)) == expected
+
+
+def _generated_urls(count: int, seed: int) -> list[str]:
+    """URLs around the plain-URL shortcut's edges: ports, dots, ";", escapes, case."""
+    rnd = random.Random(seed)
+    hosts = ["example.com", "a-b.example.co.uk", "127.0.0.1", "Example.com", "example.com.",
+             "xn--bcher-kva.example", "ex_ample.com"]
+    ports = ["", ":80", ":443", ":8080", ":080", ":0", ":65535", ":65536", ":99999"]
+    chars = "abcXYZ09-._~!$&'()*+,=:@/;.%? #\u00e9"
+    return [
+        f"{rnd.choice(['http', 'https', 'HTTP'])}://{rnd.choice(hosts)}{rnd.choice(ports)}/"
+        + "".join(rnd.choice(chars) for _ in range(rnd.randint(0, 25)))
+        for _ in range(count)
+    ]
+
+
+def test_plain_url_shortcut_spells_urls_as_w3lib_does() -> None:
+    urls = _generated_urls(6000, seed=11)
+    shortcut = [url for url in urls if urls_module._PLAIN_URL.fullmatch(url)]
+    assert len(shortcut) > 300  # the comparison exercises the shortcut
+    for url in urls:
+        assert canonical_url(url) == urls_module._w3lib_canonical(url), url
