@@ -76,6 +76,20 @@ def test_references_by_id_are_replaced_by_the_node() -> None:
     ]
 
 
+def test_references_written_with_escaped_keys_are_resolved_too() -> None:
+    # "\\u0040id" is "@id" to a JSON reader, though the text never spells it.
+    text = ('{"@graph": [{"@type": "Organization", "\\u0040id": "#org", "name": "Acme"},'
+            ' {"@type": "JobPosting", "title": "T", "hiringOrganization": {"\\u0040id": "#org"}}]}')
+    assert "@id" not in text
+    found = extract_postings(_page(_script(text)))
+    assert found.postings[0]["hiringOrganization"]["name"] == "Acme"
+
+
+def test_a_page_without_references_keeps_its_nodes_as_written() -> None:
+    data = {"@type": "JobPosting", "title": "T", "hiringOrganization": {"name": "Acme"}}
+    assert extract_postings(_page(_script(data))).postings == [data]
+
+
 def test_entities_inside_strings_are_decoded() -> None:
     data = {
         "@type": "JobPosting",

@@ -44,10 +44,12 @@ def extract_postings(response: TextResponse) -> Postings:
     if not (has_jsonld or has_microdata):
         return found
     document = page_tree(response)  # parsed once per page, shared with the other readers
-    blocks = _jsonld_blocks(document, found.errors) if has_jsonld else []
-    index = _id_index(blocks)
+    blocks, may_refer = _jsonld_blocks(document, found.errors) if has_jsonld else ([], False)
+    # Most pages name no node by @id: then there is nothing to index or to resolve.
+    index = _id_index(blocks) if may_refer else {}
     for posting in _find_postings(blocks):
-        found.postings.append(_decode_entities(_resolve_references(posting, index)))
+        resolved = _resolve_references(posting, index) if index else posting
+        found.postings.append(_decode_entities(resolved))
     titles = {_title_key(posting) for posting in found.postings}
     microdata = _microdata_postings(document, response.url) if has_microdata else []
     for posting in microdata:
@@ -57,23 +59,27 @@ def extract_postings(response: TextResponse) -> Postings:
     return found
 
 
-def _jsonld_blocks(document: HtmlElement, errors: list[str]) -> list[Any]:
-    """The JSON values of the page's JSON-LD blocks, as extruct's JsonLdExtractor reads them.
+def _jsonld_blocks(document: HtmlElement, errors: list[str]) -> tuple[list[Any], bool]:
+    """The JSON values of the page's JSON-LD blocks, as extruct's JsonLdExtractor reads them,
+    and whether any may hold an "@id" (False only when none can).
 
     Valid JSON is read here directly; only a block that json cannot read goes to extruct,
     whose lenient reader strips comments (and whose import costs ~10 MB and 0.1 s).
     """
     blocks: list[Any] = []
+    may_refer = False
     for number, script in enumerate(_SCRIPTS(document), start=1):
         # An HTML parser keeps a script's content as its one text node.
         text = (script.text or "") if len(script) == 0 else script.xpath("string()")
         if not text.strip():
             continue
+        # A key spells "@id" in the text, or hides it behind a \\u escape.
+        may_refer = may_refer or "@id" in text or "\\u" in text
         try:
             blocks.extend(_block_values(text, script))
         except ValueError as exc:  # json / jstyleson decoding errors
             errors.append(f"JSON-LD block {number}: {str(exc)[:120]}")
-    return blocks
+    return blocks, may_refer
 
 
 def _block_values(text: str, script: HtmlElement) -> list[Any]:
