@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
+from scrapy.utils.project import get_project_settings
 from scrapy.utils.test import get_crawler
 
-from jobcrawl.extensions.gctuning import GcTuning
+from jobcrawl.extensions.gctuning import DEFAULT_THRESHOLD, GcTuning
 
 
 @pytest.fixture(autouse=True)
@@ -33,7 +34,7 @@ def test_engine_start_freezes_the_heap_and_stop_releases_it() -> None:
     _, crawler = _tuning()
     crawler.signals.send_catch_log(signals.engine_started)
     assert gc.get_freeze_count() > 1000
-    assert gc.get_threshold() == before  # the default threshold is Python's
+    assert gc.get_threshold() == (DEFAULT_THRESHOLD, before[1], before[2])
     crawler.signals.send_catch_log(signals.engine_stopped)
     assert gc.get_freeze_count() == 0
     assert gc.get_threshold() == before
@@ -77,3 +78,16 @@ def test_both_off_is_not_configured() -> None:
 def test_bad_settings_fail_naming_the_setting(name: str, value: Any) -> None:
     with pytest.raises(ValueError, match=name):
         _tuning(**{name: value})
+
+
+def test_threshold_zero_keeps_pythons_own() -> None:
+    before = gc.get_threshold()
+    _, crawler = _tuning(JOBCRAWL_GC_THRESHOLD=0)
+    crawler.signals.send_catch_log(signals.engine_started)
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() > 1000
+    crawler.signals.send_catch_log(signals.engine_stopped)
+
+
+def test_project_default_is_the_measured_threshold() -> None:
+    assert get_project_settings().getint("JOBCRAWL_GC_THRESHOLD") == DEFAULT_THRESHOLD == 10_000
