@@ -39,7 +39,7 @@ _saved: tuple[int, int, int] | None = None
 
 
 class GcTuning:
-    """Freezes the start-up heap when the engine starts; optionally sets the GC threshold.
+    """Freezes the start-up heap and sets the young-generation threshold when the engine starts.
 
     Settings: JOBCRAWL_GC_FREEZE (bool), JOBCRAWL_GC_THRESHOLD (allocations
     between young-generation collections; 0 keeps Python's 700). The collector

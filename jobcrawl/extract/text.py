@@ -112,7 +112,8 @@ def tree_text(
     break around newline_tags, a space between inline texts unless punctuation follows
     or "(" precedes. Whitespace is collapsed with str.split, which splits on exactly
     the characters html_text's regex matches, instead of a regex per text node.
-    Comments and processing instructions give their tail only.
+    lxml's iterwalk skips comments and processing instructions, and their tails with
+    them: drop them first (html_to_text does).
     """
     chunks: list[str] = []
     prev = ""  # the last text added, as written
@@ -143,12 +144,7 @@ def tree_text(
         prev, breaks = raw, 0
 
     for event, element in lxml.etree.iterwalk(tree, events=("start", "end")):
-        tag = element.tag
-        if not isinstance(tag, str):  # a comment or processing instruction
-            if event == "end":
-                add_text(element.tail)
-            continue
-        add_newlines(tag)
+        add_newlines(element.tag)
         if event == "start":
             add_text(element.text)
         elif element is not tree:
