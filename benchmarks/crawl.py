@@ -90,7 +90,7 @@ def run_bare(board: DemoBoard, work: Path, concurrency: int) -> Result:
         sys.executable, "-m", "scrapy", "runspider", str(ROOT / "benchmarks/bare_spider.py"),
         "-a", f"url={board.url}/jobs", "-o", str(work / "bare.jsonl"),
         # Outside the project: plain Scrapy defaults, plus the stats file writer.
-        "-s", "EXTENSIONS={\"jobcrawl.extensions.statsfile.StatsFile\": 900}",
+        "-s", "EXTENSIONS={\"jobcrawl.runs.statsfile.StatsFile\": 900}",
         *common_settings(concurrency, stats),
     ], cwd=work, stats_path=stats, items_key="item_scraped_count")
 

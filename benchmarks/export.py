@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 from jobcrawl.db.migrate import upgrade  # noqa: E402
 from jobcrawl.db.models import EXPIRY_REASONS  # noqa: E402
 from jobcrawl.demo.ads import generate_ads  # noqa: E402
-from jobcrawl.exporters import EXPORT_FIELDS  # noqa: E402
+from jobcrawl.export.values import EXPORT_FIELDS  # noqa: E402
 from jobcrawl.extract.normalize import employment_terms  # noqa: E402
 
 if TYPE_CHECKING:

@@ -29,7 +29,7 @@ from typing import IO, Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from jobcrawl.demo.local import LocalServer, QuietHandler  # noqa: E402
+from jobcrawl.demo.server import LocalServer, QuietHandler  # noqa: E402
 
 SCRAPY_HANDLER = "scrapy.core.downloader.handlers.http11.HTTP11DownloadHandler"
 WORDS = [

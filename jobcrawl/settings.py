@@ -41,12 +41,12 @@ ITEM_PIPELINES = {
 
 # Links to ads fetched within JOBCRAWL_RECRAWL_TTL are touched, not requested again.
 SPIDER_MIDDLEWARES = {
-    "jobcrawl.middlewares.recrawl.RecrawlMiddleware": 550,
+    "jobcrawl.recrawl.middleware.RecrawlMiddleware": 550,
 }
 
 FEED_EXPORTERS = {
-    "jobcsv": "jobcrawl.exporters.JobCsvItemExporter",
-    "jobjsonl": "jobcrawl.exporters.JobJsonLinesItemExporter",
+    "jobcsv": "jobcrawl.export.feeds.JobCsvItemExporter",
+    "jobjsonl": "jobcrawl.export.feeds.JobJsonLinesItemExporter",
 }
 
 # --- jobcrawl settings -------------------------------------------------------
@@ -66,10 +66,10 @@ JOBCRAWL_EXPIRE_UNLISTED = True
 # stores their verdict, then StatsFile writes the final stats.
 EXTENSIONS = {
     "jobcrawl.extensions.gctuning.GcTuning": 100,
-    "jobcrawl.extensions.expiry.UnlistedExpiry": 750,
-    "jobcrawl.extensions.monitors.HealthMonitors": 800,
-    "jobcrawl.extensions.runrecord.RunRecord": 850,
-    "jobcrawl.extensions.statsfile.StatsFile": 900,
+    "jobcrawl.recrawl.expiry.UnlistedExpiry": 750,
+    "jobcrawl.health.extension.HealthMonitors": 800,
+    "jobcrawl.runs.record.RunRecord": 850,
+    "jobcrawl.runs.statsfile.StatsFile": 900,
 }
 # Take the heap built at start-up out of every garbage collection (gc.freeze): faster
 # full collections at no memory cost.

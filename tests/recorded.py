@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from jobcrawl.demo.local import LocalServer, QuietHandler
+from jobcrawl.demo.server import LocalServer, QuietHandler
 from jobcrawl.items import JOB_FIELDS
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from jobcrawl.corpus import (
+from jobcrawl.export.corpus import (
     UNCATEGORISED,
     CorpusFormatError,
     CorpusRecord,

@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from sqlalchemy import func, insert, select, text
 
-from jobcrawl.activity import JOBS, active_on_clause
-from jobcrawl.counts import PeriodCount, count_ads
 from jobcrawl.db.engine import make_engine
 from jobcrawl.db.migrate import upgrade
 from jobcrawl.db.models import Job
+from jobcrawl.statistics.activity import JOBS, active_on_clause
+from jobcrawl.statistics.counts import PeriodCount, count_ads
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

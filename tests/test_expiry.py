@@ -13,18 +13,18 @@ from sqlalchemy import select
 from jobcrawl.db.engine import make_engine
 from jobcrawl.db.migrate import upgrade
 from jobcrawl.db.models import Job
-from jobcrawl.db.recrawl import (
+from jobcrawl.db.upsert import upsert_jobs
+from jobcrawl.extract.closed import closed_notice
+from jobcrawl.items import JobItem
+from jobcrawl.recrawl.expiry import expiry_blocker
+from jobcrawl.recrawl.queries import (
     expire_by_url,
     expire_unlisted,
     recently_fetched,
     remember_pages,
     touch_ads,
 )
-from jobcrawl.db.upsert import upsert_jobs
-from jobcrawl.extensions.expiry import expiry_blocker
-from jobcrawl.extract.closed import closed_notice
-from jobcrawl.items import JobItem
-from jobcrawl.recrawl import KnownAds, RecrawlConfig, parse_ttl, recrawl_state, report_page
+from jobcrawl.recrawl.state import KnownAds, RecrawlConfig, parse_ttl, recrawl_state, report_page
 from tests.conftest import ROOT
 
 T1 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from jobcrawl.db.engine import make_engine
 from jobcrawl.db.migrate import upgrade
 from jobcrawl.db.models import Base, Job
-from jobcrawl.exporters import EXPORT_FIELDS
+from jobcrawl.export.values import EXPORT_FIELDS
 from tests.conftest import run_scrapy
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from jobcrawl.corpus import parse_record, safe_path_part
+from jobcrawl.export.corpus import parse_record, safe_path_part
 from jobcrawl.export.manifest import FileEntry
 from jobcrawl.export.writers import CorpusWriter, Skipped
 from tests.test_export_command import export, fill, job

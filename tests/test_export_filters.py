@@ -95,7 +95,7 @@ def test_limit_takes_the_first_jobs_in_order_after_filtering(dated: str, tmp_pat
 def test_active_on_leaves_out_ads_expired_on_or_before_the_day(
     database_url: str, tmp_path: Path
 ) -> None:
-    # The rule of `scrapy counts` (jobcrawl.activity): an ad expired during the day
+    # The rule of `scrapy counts` (jobcrawl.statistics.activity): an ad expired during the day
     # was not open that day; one expired the day after still was.
     expired = [
         job("lever:zeta", "expired-on-the-day", first_seen=at(20), last_seen=at(25, 1),

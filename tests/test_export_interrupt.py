@@ -22,12 +22,12 @@ import pytest
 
 from jobcrawl.db.engine import make_engine
 from jobcrawl.db.models import Base
+from jobcrawl.export.build import ExportSpec, run_export
 from jobcrawl.export.database import CHUNK_ROWS
 from jobcrawl.export.manifest import FileEntry
 from jobcrawl.export.output import HashingWriter
-from jobcrawl.export.run import ExportSpec, run_export
+from jobcrawl.export.values import EXPORT_FIELDS
 from jobcrawl.export.writers import CsvWriter
-from jobcrawl.exporters import EXPORT_FIELDS
 from tests.conftest import ROOT
 from tests.test_export_command import JOBS, fill, job, read_csv
 

@@ -19,18 +19,12 @@ from sqlalchemy.orm import Session
 
 from jobcrawl.db.engine import make_engine
 from jobcrawl.db.models import Base, Job
+from jobcrawl.export.atomic import atomic_output
 from jobcrawl.export.columns import finite_floats, iso_dates, iso_datetimes, neutralise_formulas
+from jobcrawl.export.feeds import JobCsvItemExporter, JobJsonLinesItemExporter
 from jobcrawl.export.jobposting import job_posting
+from jobcrawl.export.values import EXPORT_FIELDS, as_utc, export_value, row_to_dict
 from jobcrawl.export.writers import CsvWriter, JsonLinesWriter, ParquetWriter
-from jobcrawl.exporters import (
-    EXPORT_FIELDS,
-    JobCsvItemExporter,
-    JobJsonLinesItemExporter,
-    as_utc,
-    atomic_output,
-    export_value,
-    row_to_dict,
-)
 from jobcrawl.extract.jobposting import to_item
 from jobcrawl.extract.jsonld import extract_postings
 from jobcrawl.extract.normalize import normalize_item

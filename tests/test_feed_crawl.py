@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from jobcrawl.demo.local import LocalServer, QuietHandler
+from jobcrawl.demo.server import LocalServer, QuietHandler
 from tests.conftest import FIXTURES, run_scrapy
 from tests.recorded import Recorded, RecordedServer, crawl_api, row_fields, stored_rows
 

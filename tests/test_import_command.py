@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from sqlalchemy import select
 
-from jobcrawl.corpus import render_record
 from jobcrawl.db.engine import make_engine
 from jobcrawl.db.migrate import upgrade
 from jobcrawl.db.models import Job
 from jobcrawl.db.upsert import content_hash, upsert_jobs
+from jobcrawl.export.corpus import render_record
 from jobcrawl.items import JobItem
 from tests.conftest import FIXTURES, run_scrapy
 

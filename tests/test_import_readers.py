@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from jobcrawl.corpus import render_record
+from jobcrawl.export.corpus import render_record
 from jobcrawl.importers import Ad, Problem, storage_problem
 from jobcrawl.importers.adzuna_csv import read_adzuna_csv, row_to_item
 from jobcrawl.importers.corpus_folder import FileCount, read_corpus
-from jobcrawl.importers.run import FORMATS, default_source, detect_format, read_entries
+from jobcrawl.importers.load import FORMATS, default_source, detect_format, read_entries
 from jobcrawl.items import JobItem
 from tests.conftest import FIXTURES
 

@@ -9,10 +9,10 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
-from jobcrawl.corpus import FILE_NAME_RE, UNCATEGORISED, render_record, safe_path_part
 from jobcrawl.db.engine import make_engine
 from jobcrawl.db.migrate import upgrade
 from jobcrawl.db.upsert import upsert_jobs
+from jobcrawl.export.corpus import FILE_NAME_RE, UNCATEGORISED, render_record, safe_path_part
 from jobcrawl.items import JobItem
 from tests.conftest import FIXTURES, run_scrapy
 

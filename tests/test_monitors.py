@@ -8,8 +8,7 @@ import pytest
 from scrapy import Spider
 from scrapy.utils.test import get_crawler
 
-from jobcrawl.extensions.monitors import HealthMonitors
-from jobcrawl.monitors import (
+from jobcrawl.health.checks import (
     CheckResult,
     CrawlFacts,
     MonitorConfig,
@@ -19,7 +18,8 @@ from jobcrawl.monitors import (
     check_min_items,
     evaluate,
 )
-from jobcrawl.runs import run_state
+from jobcrawl.health.extension import HealthMonitors
+from jobcrawl.runs.state import run_state
 
 
 def test_zero_items_fail_min_items_with_the_figures() -> None:

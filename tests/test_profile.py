@@ -9,7 +9,7 @@ from types import MappingProxyType
 
 import pytest
 
-from jobcrawl.profiles import (
+from jobcrawl.config.profiles import (
     Profile,
     ProfileError,
     SelectorSpec,

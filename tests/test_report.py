@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from sqlalchemy import insert
 
-from jobcrawl.counts import PeriodCount
 from jobcrawl.db.engine import make_engine
 from jobcrawl.db.migrate import upgrade
 from jobcrawl.db.models import CrawlRun, Job
+from jobcrawl.report.build import write_report
 from jobcrawl.report.charts import Axis, Series, bar_chart, line_chart
 from jobcrawl.report.data import (
     Coverage,
@@ -25,7 +25,7 @@ from jobcrawl.report.data import (
     gather,
 )
 from jobcrawl.report.page import render
-from jobcrawl.report.run import write_report
+from jobcrawl.statistics.counts import PeriodCount
 from tests.conftest import run_scrapy
 
 if TYPE_CHECKING:

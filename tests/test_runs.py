@@ -16,23 +16,20 @@ from sqlalchemy import select
 
 from jobcrawl.db.engine import make_engine
 from jobcrawl.db.models import CrawlRun
-from jobcrawl.extensions.runrecord import RunRecord, run_status
 from jobcrawl.items import JobItem
 from jobcrawl.pipelines.store import StorePipeline
-from jobcrawl.runs import (
-    RunFigures,
+from jobcrawl.runs.figures import RunFigures, json_safe
+from jobcrawl.runs.record import RunRecord, run_status
+from jobcrawl.runs.state import (
     command_line_settings,
     is_crawl,
-    is_secret_name,
-    json_safe,
-    mask_url,
-    masked,
     remember_arguments,
     run_id,
     run_source,
     run_state,
     track_stored_items,
 )
+from jobcrawl.security.secrets import is_secret_name, mask_url, masked
 
 T0 = datetime(2026, 3, 2, 4, 0, tzinfo=UTC)
 T1 = datetime(2026, 3, 2, 4, 5, 30, tzinfo=UTC)

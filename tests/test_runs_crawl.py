@@ -139,7 +139,7 @@ def test_a_board_without_ads_is_unhealthy_and_the_crawl_exits_1(
 ) -> None:
     code, stats, stderr = crawl(sqlite_url, tmp_path, "-a", f"url={empty_board.url}/jobs")
     assert code == 1
-    assert "[jobcrawl.extensions.monitors] ERROR: monitor min_items failed: " \
+    assert "[jobcrawl.health.extension] ERROR: monitor min_items failed: " \
            "0 items stored, minimum 1" in stderr
     assert "crawl failed: monitor: min_items: 0 items stored, minimum 1" in stderr
     assert stats["jobcrawl/monitor/min_items/failed"] == 1

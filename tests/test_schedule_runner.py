@@ -1,4 +1,4 @@
-"""The run lock and the isolated runner (jobcrawl/schedule.py), with tiny Python processes."""
+"""The run lock and the isolated runner (schedule/runner.py), with tiny Python processes."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from jobcrawl.schedule import (
+from jobcrawl.schedule.runner import (
     FAILED,
     OK,
     TIMEOUT,
@@ -200,7 +200,7 @@ def test_the_lock_of_a_killed_run_does_not_block(tmp_path: Path) -> None:
     path = tmp_path / "sources.yaml.lock"
     holder = subprocess.Popen(python(f"""
         from pathlib import Path
-        from jobcrawl.schedule import run_lock
+        from jobcrawl.schedule.runner import run_lock
         with run_lock(Path({str(path)!r})):
             print("locked", flush=True)
             import time; time.sleep(600)

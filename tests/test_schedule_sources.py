@@ -1,4 +1,4 @@
-"""SOURCES.yaml parsing and validation (jobcrawl/sources.py), without a crawl."""
+"""SOURCES.yaml parsing and validation (jobcrawl/schedule/sources.py), without a crawl."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from jobcrawl.sources import (
+from jobcrawl.schedule.sources import (
     DEFAULT_TIMEOUT,
     Schedule,
     Source,

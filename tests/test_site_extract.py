@@ -11,10 +11,10 @@ import pytest
 from parsel import Selector
 from scrapy.http import HtmlResponse
 
+from jobcrawl.config.profiles import load_profile, parse_profile
 from jobcrawl.demo.site import Board
 from jobcrawl.extract.normalize import normalize_item
 from jobcrawl.extract.site import ad_links, next_pages, select_links, select_text, to_item
-from jobcrawl.profiles import load_profile, parse_profile
 from tests.conftest import FIXTURES, ROOT
 
 PAGES = FIXTURES / "site"

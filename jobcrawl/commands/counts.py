@@ -16,7 +16,7 @@ from jobcrawl.commands.options import date_option
 if TYPE_CHECKING:
     import argparse
 
-    from jobcrawl.counts import PeriodCount
+    from jobcrawl.statistics.counts import PeriodCount
 
 # Kept here rather than imported: Scrapy imports every command module for every
 # command, and SQLAlchemy is only needed by this one when it runs.
@@ -34,7 +34,7 @@ class CountsError(Exception):
 
 
 class Command(ScrapyCommand):
-    """Count new and active ads per period from the jobs table (rules: jobcrawl.activity).
+    """Count new and active ads per period from the jobs table (rules: statistics.activity).
 
     Settings: JOBCRAWL_DATABASE_URL.
     Exit codes: 0 done, 1 database missing, unreadable or not at the newest
@@ -115,9 +115,9 @@ def _sources(values: list[str]) -> tuple[str, ...]:
 def _count(url: str | None, options: dict[str, Any]) -> list[PeriodCount]:
     from sqlalchemy.exc import SQLAlchemyError
 
-    from jobcrawl.counts import count_ads
     from jobcrawl.db.access import DatabaseUnavailable, existing_engine, read_failure
     from jobcrawl.db.migrate import ensure_schema
+    from jobcrawl.statistics.counts import count_ads
 
     url = url or ""
     try:

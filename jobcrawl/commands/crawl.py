@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
-from jobcrawl.failures import failures
-from jobcrawl.runs import remember_arguments
+from jobcrawl.runs.failures import failures
+from jobcrawl.runs.state import remember_arguments
 
 if TYPE_CHECKING:
     import argparse

@@ -16,8 +16,8 @@ if TYPE_CHECKING:
     import argparse
     from types import FrameType
 
-    from jobcrawl.schedule import Job, Outcome
-    from jobcrawl.sources import Source
+    from jobcrawl.schedule.runner import Job, Outcome
+    from jobcrawl.schedule.sources import Source
 
 # Exit codes: 0 every source ok; 1 a source failed, timed out or was interrupted;
 # 2 bad command line or SOURCES file (nothing ran); 75 (EX_TEMPFAIL in sysexits.h:
@@ -94,8 +94,8 @@ class Command(ScrapyCommand):
         # Imported here: Scrapy imports every command module for every command.
         from scrapy.spiderloader import get_spider_loader
 
-        from jobcrawl.schedule import AlreadyRunning, LockFileError, lock_path, run_lock
-        from jobcrawl.sources import SourcesError, load_sources
+        from jobcrawl.schedule.runner import AlreadyRunning, LockFileError, lock_path, run_lock
+        from jobcrawl.schedule.sources import SourcesError, load_sources
 
         assert self.settings is not None
         path = Path(args[0])
@@ -133,7 +133,7 @@ class Command(ScrapyCommand):
 
     def _run_sources(self, path: Path, sources: tuple[Source, ...], parallel: int,
                      opts: argparse.Namespace) -> dict[str, Any]:
-        from jobcrawl.schedule import OK, Runner
+        from jobcrawl.schedule.runner import OK, Runner
 
         run_dir = _new_run_dir(Path(opts.logs))
         jobs = [_job(source, run_dir, list(opts.set)) for source in sources]
@@ -196,7 +196,7 @@ def _source_argv(source: Source, cli_settings: list[str]) -> list[str]:
 
 
 def _job(source: Source, run_dir: Path, cli_settings: list[str]) -> Job:
-    from jobcrawl.schedule import Job
+    from jobcrawl.schedule.runner import Job
 
     stats = run_dir / f"{source.name}.stats.json"
     argv = [*_source_argv(source, cli_settings), "-s", f"JOBCRAWL_STATSFILE_PATH={stats}"]
@@ -211,8 +211,8 @@ def _create_new_sqlite_schemas(sources: tuple[Source, ...], cli_settings: list[s
     the same moment would both try, and the slower one fail. Other databases are
     migrated by `scrapy db upgrade`, never by a crawl.
     """
-    from jobcrawl.db.engine import redact_url
     from jobcrawl.db.migrate import is_fresh_sqlite, upgrade
+    from jobcrawl.security.secrets import redact_url
 
     cli = dict(pair.partition("=")[::2] for pair in cli_settings)
     urls = dict.fromkeys(
@@ -286,7 +286,7 @@ def _print_commands(sources: tuple[Source, ...], cli_settings: list[str]) -> Non
 
 def _masked(part: str) -> str:
     """A `KEY=value` option as it may be shown: secrets and URL passwords masked."""
-    from jobcrawl.db.engine import redact_url
+    from jobcrawl.security.secrets import redact_url
 
     key, sep, value = part.partition("=")
     if not sep or not value:

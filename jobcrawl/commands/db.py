@@ -10,8 +10,8 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 from sqlalchemy.exc import SQLAlchemyError
 
-from jobcrawl.db.engine import redact_url
 from jobcrawl.db.migrate import database_revision, head_revision, upgrade
+from jobcrawl.security.secrets import redact_url
 
 if TYPE_CHECKING:
     import argparse

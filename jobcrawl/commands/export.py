@@ -15,7 +15,7 @@ from jobcrawl.commands.options import date_option
 if TYPE_CHECKING:
     import argparse
 
-    from jobcrawl.export.run import ExportResult, ExportSpec
+    from jobcrawl.export.build import ExportResult, ExportSpec
     from jobcrawl.export.writers import Skipped
 
 # Kept here rather than imported: Scrapy imports every command module for every
@@ -145,9 +145,10 @@ def _export(url: str, spec: ExportSpec) -> ExportResult:
     """Run the export with SIGTERM turned into Terminated and a progress bar on a terminal."""
     from sqlalchemy.exc import ArgumentError
 
-    from jobcrawl.db.engine import make_engine, redact_url
+    from jobcrawl.db.engine import make_engine
+    from jobcrawl.export.build import run_export
     from jobcrawl.export.database import ExportError
-    from jobcrawl.export.run import run_export
+    from jobcrawl.security.secrets import redact_url
 
     try:
         engine = make_engine(url)
@@ -177,8 +178,8 @@ def _print_result(spec: ExportSpec, result: ExportResult) -> None:
 
 
 def _spec(opts: argparse.Namespace) -> ExportSpec:
+    from jobcrawl.export.build import ExportSpec
     from jobcrawl.export.query import ExportQuery
-    from jobcrawl.export.run import ExportSpec
 
     path, fmt = _output_and_format(opts)
     if opts.excel and fmt != "csv":
@@ -221,7 +222,7 @@ def _fields(value: str | None, fmt: str) -> tuple[str, ...] | None:
     if fmt not in CHOOSE_FIELDS:
         raise UsageError(f"--fields applies to {', '.join(CHOOSE_FIELDS)}; "
                          f"the {fmt} format has fixed fields")
-    from jobcrawl.exporters import EXPORT_FIELDS
+    from jobcrawl.export.values import EXPORT_FIELDS
 
     names = [name.strip() for name in value.split(",")]
     for name in names:

@@ -16,9 +16,9 @@ if TYPE_CHECKING:
     import argparse
 
     from jobcrawl.importers import Problem
-    from jobcrawl.importers.run import ImportSummary
+    from jobcrawl.importers.load import ImportSummary
 
-# Kept in step with jobcrawl.importers.run.FORMATS, which is imported only when the
+# Kept in step with jobcrawl.importers.load.FORMATS, which is imported only when the
 # command runs: Scrapy imports every command module for every command.
 FORMAT_CHOICES = ("corpus", "adzuna-csv", "auto")
 # jobs.source and jobs.category are VARCHAR(255).
@@ -64,7 +64,7 @@ class Command(ScrapyCommand):
         parser.add_argument("--json", action="store_true", help="print the summary as JSON")
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
-        from jobcrawl.importers.run import default_source, detect_format
+        from jobcrawl.importers.load import default_source, detect_format
 
         if len(args) != 1:
             raise UsageError("give one PATH: a text-corpus folder or file, or a CSV file")
@@ -95,7 +95,7 @@ class Command(ScrapyCommand):
         from jobcrawl.db.engine import make_engine
         from jobcrawl.db.migrate import ensure_schema
         from jobcrawl.importers.corpus_folder import FileCount
-        from jobcrawl.importers.run import ImportSummary, read_entries, store_entries
+        from jobcrawl.importers.load import ImportSummary, read_entries, store_entries
         from jobcrawl.importers.writer import ImportWriter
         from jobcrawl.pipelines.store import StoreConfig
 

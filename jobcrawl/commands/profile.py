@@ -39,7 +39,7 @@ class Command(ScrapyCommand):
         if len(args) < 2 or args[0] not in ACTIONS:
             raise UsageError("give an action and at least one profile: check PATH.yaml ...")
         # Imported here: Scrapy imports every command module for every command.
-        from jobcrawl.profiles import check_profile
+        from jobcrawl.config.profiles import check_profile
 
         results = {path: check_profile(path) for path in args[1:]}
         if opts.json:

@@ -65,7 +65,7 @@ class Command(ScrapyCommand):
         options = _options(opts)
         assert self.settings is not None
         url = self.settings.get("JOBCRAWL_DATABASE_URL")
-        from jobcrawl.report.run import ReportError, write_report
+        from jobcrawl.report.build import ReportError, write_report
 
         output = Path(opts.output)
         try:

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from jobcrawl.db.runs import run_duration
-from jobcrawl.exporters import as_utc
+from jobcrawl.export.values import as_utc
+from jobcrawl.runs.queries import run_duration
 
 if TYPE_CHECKING:
     import argparse
@@ -99,8 +99,8 @@ def _read_runs(url: str | None, opts: argparse.Namespace) -> list[dict[str, Any]
     from sqlalchemy.exc import SQLAlchemyError
 
     from jobcrawl.db.access import DatabaseUnavailable, existing_engine, read_failure
-    from jobcrawl.db.engine import redact_url
-    from jobcrawl.db.runs import recent_runs
+    from jobcrawl.runs.queries import recent_runs
+    from jobcrawl.security.secrets import redact_url
 
     url = url or ""
     try:

@@ -6,8 +6,9 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import ArgumentError
 
-from jobcrawl.db.engine import make_engine, redact_url
+from jobcrawl.db.engine import make_engine
 from jobcrawl.db.migrate import sqlite_path
+from jobcrawl.security.secrets import redact_url
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine

@@ -1,4 +1,4 @@
-"""Engine creation and URL redaction: one place that knows how to connect."""
+"""Engine creation: one place that knows how to connect (URL redaction: security.secrets)."""
 
 from __future__ import annotations
 
@@ -6,14 +6,6 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-
-
-def redact_url(url: str) -> str:
-    """The URL with any password masked, safe for logs, errors and reports."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return "<unparsable database URL>"
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

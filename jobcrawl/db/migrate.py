@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
 
-from jobcrawl.db.engine import make_engine, redact_url
+from jobcrawl.db.engine import make_engine
+from jobcrawl.security.secrets import redact_url
 
 if TYPE_CHECKING:
     from alembic.config import Config

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Date, DateTime, Float, Integer
 
 from jobcrawl.db.models import Job
-from jobcrawl.exporters import EXPORT_FIELDS, as_utc
+from jobcrawl.export.values import EXPORT_FIELDS, as_utc
 
 Column = Sequence[Any]
 

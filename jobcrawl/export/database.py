@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import inspect
 from sqlalchemy.exc import SQLAlchemyError
 
-from jobcrawl.db.engine import redact_url
 from jobcrawl.db.models import Job
+from jobcrawl.security.secrets import redact_url
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -13,7 +13,7 @@ from pathlib import Path, PurePosixPath
 from typing import IO, TYPE_CHECKING, Any
 
 import jobcrawl
-from jobcrawl.exporters import atomic_output
+from jobcrawl.export.atomic import atomic_output
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence

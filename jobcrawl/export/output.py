@@ -32,11 +32,6 @@ def manifest_path(output: Path) -> Path:
     return output.with_name(output.name + MANIFEST_SUFFIX)
 
 
-def partial_path(output: Path) -> Path:
-    """The hidden temporary name `output` is written under (one per process)."""
-    return output.with_name(f".{output.name}.partial-{os.getpid()}")
-
-
 def check_target(output: Path, *, folder: bool) -> None:
     """Raise ExportError unless `output` may be (re)placed by an export of this kind.
 

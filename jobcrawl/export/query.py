@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, null, select
 
-from jobcrawl.activity import active_on_clause, day_start
 from jobcrawl.db.models import Job
+from jobcrawl.statistics.activity import active_on_clause, day_start
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Iterable, Sequence
@@ -40,7 +40,7 @@ class ExportQuery:
 
     - sources, categories: exact stored values; several of one kind are OR-ed.
     - since, until: `first_seen` on or after / on or before these UTC days.
-    - active_on: active that day, by jobcrawl.activity's rule (the one `scrapy
+    - active_on: active that day, by jobcrawl.statistics.activity's rule (the one `scrapy
       counts` uses): first seen on or before it, not expired on or before it,
       closing on or after it (ads without a closing date: last seen on or after it).
     - sample, seed: the `sample` filtered ads with the smallest sample_key(seed, ...).

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 
-from jobcrawl.corpus import corpus_file_name, render_record, safe_path_part
 from jobcrawl.export.columns import FIELD_KINDS, csv_columns, export_values, iso_datetimes
+from jobcrawl.export.corpus import corpus_file_name, render_record, safe_path_part
 from jobcrawl.export.jobposting import JOBPOSTING_FIELDS, job_posting
 from jobcrawl.export.manifest import hash_bytes
 

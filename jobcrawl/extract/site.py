@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from parsel import Selector, SelectorList
     from scrapy.http import TextResponse
 
-    from jobcrawl.profiles import Profile, SelectorSpec
+    from jobcrawl.config.profiles import Profile, SelectorSpec
 
 # The description keeps its paragraphs; several matches are paragraphs of one text.
 PARAGRAPH_FIELDS = frozenset({"description"})

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from jobcrawl.corpus import ENCODING, UNCATEGORISED, CorpusFormatError, parse_record
+from jobcrawl.export.corpus import ENCODING, UNCATEGORISED, CorpusFormatError, parse_record
 from jobcrawl.importers import Ad, Problem
 from jobcrawl.items import JobItem
 

@@ -1,6 +1,6 @@
 """Store pipeline: upserts JobItems into the database in batches, off the reactor thread.
 
-When the spider closes it also writes what the recrawl learnt (jobcrawl.recrawl):
+When the spider closes it also writes what the recrawl learnt (jobcrawl.recrawl.state):
 touches of known ads that were listed but not refetched, and expiry marks.
 """
 
@@ -19,13 +19,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from twisted.internet.defer import DeferredLock
 
-from jobcrawl.db.engine import make_engine, redact_url
+from jobcrawl.db.engine import make_engine
 from jobcrawl.db.migrate import ensure_schema
-from jobcrawl.db.recrawl import expire_by_url, remember_pages, touch_ads
 from jobcrawl.db.upsert import UpsertResult, prepared_row, upsert_rows
-from jobcrawl.failures import mark_failed
-from jobcrawl.recrawl import RecrawlState, recrawl_state
-from jobcrawl.runs import run_id
+from jobcrawl.recrawl.queries import expire_by_url, remember_pages, touch_ads
+from jobcrawl.recrawl.state import RecrawlState, recrawl_state
+from jobcrawl.runs.failures import mark_failed
+from jobcrawl.runs.state import run_id
+from jobcrawl.security.secrets import redact_url
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler

@@ -8,17 +8,17 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, case, func, or_, select, true
 
-from jobcrawl.counts import FREQUENCIES, count_ads
 from jobcrawl.db.models import Job
-from jobcrawl.db.runs import recent_runs, run_duration
-from jobcrawl.exporters import as_utc
+from jobcrawl.export.values import as_utc
+from jobcrawl.runs.queries import recent_runs, run_duration
+from jobcrawl.statistics.counts import FREQUENCIES, count_ads
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from sqlalchemy import ColumnElement, Connection
 
-    from jobcrawl.counts import PeriodCount
+    from jobcrawl.statistics.counts import PeriodCount
 
 JOBS = Job.__table__
 MAX_RUNS = 1000

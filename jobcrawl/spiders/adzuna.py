@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Self
@@ -12,6 +11,7 @@ from urllib.parse import urlencode
 from scrapy import signals
 
 from jobcrawl.extract import adzuna
+from jobcrawl.security.secrets import MaskingLogFilter, query_masker
 from jobcrawl.spiders.api import ApiSpider, required
 
 if TYPE_CHECKING:
@@ -24,30 +24,7 @@ if TYPE_CHECKING:
 APP_ID_SETTING = "JOBCRAWL_ADZUNA_APP_ID"
 APP_KEY_SETTING = "JOBCRAWL_ADZUNA_APP_KEY"
 # Adzuna takes its credentials in the query string; logs and stats must not show them.
-_CREDENTIALS = re.compile(r"(?<=[?&])(app_id|app_key)=[^&#\s>]*")
-
-
-def mask_credentials(text: str) -> str:
-    """`text` with every app_id=... and app_key=... value replaced by ***."""
-    return _CREDENTIALS.sub(r"\1=***", text)
-
-
-class CredentialMask(logging.Filter):
-    """Masks Adzuna credentials in every log record a handler emits.
-
-    Scrapy's own lines print request URLs too ("Crawled (200) <GET ...>" at DEBUG,
-    "Gave up retrying <GET ...>" at ERROR), so masking our own messages is not enough.
-    """
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except (TypeError, ValueError):  # a malformed record: logging reports it itself
-            return True
-        masked = mask_credentials(message)
-        if masked != message:
-            record.msg, record.args = masked, None
-        return True
+mask_credentials = query_masker(("app_id", "app_key"))
 
 
 class AdzunaSpider(ApiSpider):
@@ -89,7 +66,7 @@ class AdzunaSpider(ApiSpider):
         self.where = (where or "").strip() or None
         self.source = f"{self.name}:{self.country}"
         self.credentials: dict[str, str] = {}
-        self.log_mask = CredentialMask()
+        self.log_mask = MaskingLogFilter(mask_credentials)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:

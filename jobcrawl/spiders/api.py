@@ -38,7 +38,7 @@ from scrapy.exceptions import CloseSpider
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from jobcrawl.drops import DuplicateInCrawl
-from jobcrawl.failures import failures, mark_failed
+from jobcrawl.runs.failures import failures, mark_failed
 from jobcrawl.spiders.callbacks import StableCallbacks
 
 if TYPE_CHECKING:

@@ -15,7 +15,7 @@ from lxml import etree
 from jobcrawl.downloader.stream import STREAM_TO_FILE, StreamedResponse
 from jobcrawl.extract.feed import FeedContext, source_for, to_item
 from jobcrawl.extract.feedreader import FeedError, FeedReader, UnknownDialect, unpacked
-from jobcrawl.failures import mark_failed
+from jobcrawl.runs.failures import mark_failed
 from jobcrawl.spiders.api import ApiSpider, required
 
 if TYPE_CHECKING:

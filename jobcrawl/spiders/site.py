@@ -12,11 +12,11 @@ from urllib.parse import urlsplit, urlunsplit
 from scrapy import Request, Spider
 from scrapy.http import Response, TextResponse
 
+from jobcrawl.config.profiles import load_profile
 from jobcrawl.extract.closed import closed_notice
 from jobcrawl.extract.site import ad_links, next_pages, to_item
-from jobcrawl.failures import mark_failed
-from jobcrawl.profiles import load_profile
-from jobcrawl.recrawl import AD_SOURCE_META, report_closed, report_gone
+from jobcrawl.recrawl.state import AD_SOURCE_META, report_closed, report_gone
+from jobcrawl.runs.failures import mark_failed
 from jobcrawl.spiders.api import parse_base_url, positive_int
 from jobcrawl.spiders.callbacks import StableCallbacks
 
@@ -35,7 +35,7 @@ GONE_STATUSES = [404, 410]
 
 
 class SiteSpider(StableCallbacks, Spider):
-    """Crawls a board with the selectors of a site profile (see jobcrawl/profiles.py).
+    """Crawls a board with the selectors of a site profile (see jobcrawl/config/profiles.py).
 
     Arguments:
       profile=PATH.yaml  the site profile (required); every error in it is listed and
@@ -47,7 +47,7 @@ class SiteSpider(StableCallbacks, Spider):
     Pages of the kinds the profile renders go through headless Chromium
     (scrapy-playwright, request meta ``playwright=True``); every other request,
     robots.txt included, is a plain HTTP request. Ad pages fetched within
-    JOBCRAWL_RECRAWL_TTL are not fetched again (see jobcrawl.middlewares.recrawl);
+    JOBCRAWL_RECRAWL_TTL are not fetched again (see jobcrawl.recrawl.middleware);
     after a complete crawl (listing_complete()) the ads it no longer lists expire.
 
     Settings: JOBCRAWL_CHROMIUM_PATH, PLAYWRIGHT_LAUNCH_OPTIONS (only when rendering).
@@ -119,7 +119,7 @@ class SiteSpider(StableCallbacks, Spider):
         """True when the whole listing was read: every listing page and ad page fetched as
         HTML, none without ad links, and max_pages did not cut the pagination.
 
-        The unlisted expiry (jobcrawl.extensions.expiry) asks this when the spider
+        The unlisted expiry (jobcrawl.recrawl.expiry) asks this when the spider
         closes; a changed layout (a listing without links) must never expire ads.
         """
         stats = self.crawler.stats
@@ -168,7 +168,7 @@ class SiteSpider(StableCallbacks, Spider):
         """An ad page: one item, with every profile field it could read.
 
         A 404/410 expires the stored ad as `gone`; a closed notice on the page
-        stores the ad and expires it as `closed` (jobcrawl.recrawl).
+        stores the ad and expires it as `closed` (jobcrawl.recrawl.state).
         """
         stats = self.crawler.stats
         if response.status in GONE_STATUSES:

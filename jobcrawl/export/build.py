@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from jobcrawl.db.migrate import SCHEMA_HEAD, current_revision
+from jobcrawl.export.atomic import partial_path
 from jobcrawl.export.database import (
     check_database,
     scalar,
@@ -31,12 +32,12 @@ from jobcrawl.export.output import (
     HashingWriter,
     check_target,
     manifest_path,
-    partial_path,
     put_in_place,
     remove,
     signals_held,
 )
 from jobcrawl.export.query import ExportQuery, Sampler
+from jobcrawl.export.values import EXPORT_FIELDS
 from jobcrawl.export.writers import (
     FORMATS,
     CorpusWriter,
@@ -46,7 +47,6 @@ from jobcrawl.export.writers import (
     ParquetWriter,
     Skipped,
 )
-from jobcrawl.exporters import EXPORT_FIELDS
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence

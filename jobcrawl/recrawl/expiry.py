@@ -13,13 +13,14 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from sqlalchemy.exc import SQLAlchemyError
 
-from jobcrawl.db.engine import make_engine, redact_url
-from jobcrawl.db.recrawl import expire_unlisted
+from jobcrawl.db.engine import make_engine
 from jobcrawl.drops import DuplicateInCrawl
-from jobcrawl.failures import failures, mark_failed
 from jobcrawl.pipelines.store import StoreConfig
-from jobcrawl.recrawl import RecrawlConfig, recrawl_state
-from jobcrawl.runs import is_crawl, run_state, track_stored_items
+from jobcrawl.recrawl.queries import expire_unlisted
+from jobcrawl.recrawl.state import RecrawlConfig, recrawl_state
+from jobcrawl.runs.failures import failures, mark_failed
+from jobcrawl.runs.state import is_crawl, run_state, track_stored_items
+from jobcrawl.security.secrets import redact_url
 
 if TYPE_CHECKING:
     from scrapy import Spider

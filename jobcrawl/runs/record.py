@@ -12,22 +12,21 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from sqlalchemy.exc import SQLAlchemyError
 
-from jobcrawl.db.engine import make_engine, redact_url
+from jobcrawl.db.engine import make_engine
 from jobcrawl.db.migrate import ensure_schema
-from jobcrawl.db.runs import save_run
-from jobcrawl.failures import mark_failed
 from jobcrawl.pipelines.store import StoreConfig
-from jobcrawl.recrawl import recrawl_state
-from jobcrawl.runs import (
-    RunFigures,
+from jobcrawl.recrawl.state import recrawl_state
+from jobcrawl.runs.failures import mark_failed
+from jobcrawl.runs.figures import RunFigures, json_safe
+from jobcrawl.runs.queries import save_run
+from jobcrawl.runs.state import (
     command_line_settings,
     is_crawl,
-    json_safe,
-    masked,
     run_source,
     run_state,
     track_stored_items,
 )
+from jobcrawl.security.secrets import masked, redact_url
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

@@ -3,7 +3,7 @@
 A nightly crawl of an unchanged board should not download every ad again. Ads
 fetched within JOBCRAWL_RECRAWL_TTL are known by URL (KnownAds); a link to one
 is not requested but "touched" (its last_seen moves). RecrawlState, kept on
-the Crawler like jobcrawl.runs.RunState, collects the touches and the expiry
+the Crawler like jobcrawl.runs.state.RunState, collects the touches and the expiry
 evidence a crawl meets (pages answering 404/410, pages saying the job is
 closed) for the store pipeline to write once the items are stored.
 """

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import case, func, literal_column, select, union_all
 
-from jobcrawl.activity import JOBS, ActiveSpan, last_active_day, utc_date
+from jobcrawl.statistics.activity import JOBS, ActiveSpan, last_active_day, utc_date
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -28,7 +28,7 @@ class PeriodCount:
     """The figures of one period.
 
     new: ads first seen (UTC day) from `start` to `snapshot`.
-    active: ads active (jobcrawl.activity) on `snapshot`, the period's last day
+    active: ads active (jobcrawl.statistics.activity) on `snapshot`, the period's last day
     unless that is after as_of, so that the current period is a snapshot of as_of.
     """
 

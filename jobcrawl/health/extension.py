@@ -11,17 +11,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from jobcrawl.db.engine import make_engine
 from jobcrawl.db.migrate import is_fresh_sqlite
-from jobcrawl.db.runs import previous_items_stored
-from jobcrawl.failures import mark_failed
-from jobcrawl.monitors import CrawlFacts, MonitorConfig, evaluate
-from jobcrawl.runs import (
-    RunFigures,
-    coverage_counts,
-    is_crawl,
-    run_source,
-    run_state,
-    track_stored_items,
-)
+from jobcrawl.health.checks import CrawlFacts, MonitorConfig, evaluate
+from jobcrawl.runs.failures import mark_failed
+from jobcrawl.runs.figures import RunFigures, coverage_counts
+from jobcrawl.runs.queries import previous_items_stored
+from jobcrawl.runs.state import is_crawl, run_source, run_state, track_stored_items
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -35,7 +29,7 @@ STATS_PREFIX = "jobcrawl/monitor/"
 
 
 class HealthMonitors:
-    """Evaluates the health checks of jobcrawl.monitors when the spider closes.
+    """Evaluates the health checks of jobcrawl.health.checks when the spider closes.
 
     Checks (each off as noted):
       min_items    items stored or touched (new + updated + unchanged + touched: a
@@ -59,7 +53,7 @@ class HealthMonitors:
     JOBCRAWL_DATABASE_URL (history).
     Stats: jobcrawl/monitor/<check>/ok, .../failed or .../skipped (1),
     jobcrawl/monitor/checks, jobcrawl/monitor/failed (counts), jobcrawl/failed/monitor,
-    and jobcrawl/coverage/* (see jobcrawl.runs.track_stored_items).
+    and jobcrawl/coverage/* (see jobcrawl.runs.state.track_stored_items).
     """
 
     def __init__(self, crawler: Crawler, config: MonitorConfig) -> None:

@@ -14,9 +14,10 @@ from pathlib import Path
 from scrapy.utils.project import get_project_settings
 from sqlalchemy import func, select
 
-from jobcrawl.db.engine import make_engine, redact_url
+from jobcrawl.db.engine import make_engine
 from jobcrawl.db.models import Job
 from jobcrawl.demo.server import DemoBoard
+from jobcrawl.security.secrets import redact_url
 
 CLOSING_SOURCES = ("structured", "text", "relative")
 

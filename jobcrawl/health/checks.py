@@ -1,7 +1,7 @@
 """Health checks of a finished crawl: pure functions of its figures and its source's history.
 
 Each check returns a CheckResult; `evaluate` runs the ones the settings switch on.
-The extension that runs them when a crawl closes is jobcrawl.extensions.monitors.
+The extension that runs them when a crawl closes is jobcrawl.health.extension.
 """
 
 from __future__ import annotations

@@ -11,9 +11,9 @@ from scrapy.exceptions import NotConfigured
 from sqlalchemy.exc import SQLAlchemyError
 
 from jobcrawl.db.engine import make_engine
-from jobcrawl.db.recrawl import recently_fetched
 from jobcrawl.pipelines.store import StoreConfig
-from jobcrawl.recrawl import AD_SOURCE_META, KnownAds, RecrawlConfig, recrawl_state
+from jobcrawl.recrawl.queries import recently_fetched
+from jobcrawl.recrawl.state import AD_SOURCE_META, KnownAds, RecrawlConfig, recrawl_state
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterable, Iterator

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import insert, select, update
 
 from jobcrawl.db.models import CrawlRun
-from jobcrawl.exporters import as_utc
+from jobcrawl.export.values import as_utc
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

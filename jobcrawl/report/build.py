@@ -6,11 +6,11 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from jobcrawl.db.access import DatabaseUnavailable, existing_engine, read_failure
-from jobcrawl.db.engine import redact_url
 from jobcrawl.db.migrate import ensure_schema
-from jobcrawl.exporters import atomic_output
+from jobcrawl.export.atomic import atomic_output
 from jobcrawl.report.data import gather
 from jobcrawl.report.page import render
+from jobcrawl.security.secrets import redact_url
 
 if TYPE_CHECKING:
     from pathlib import Path

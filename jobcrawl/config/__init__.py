@@ -1,0 +1,1 @@
+"""Configuration files users write (site profiles) and the types they share."""

@@ -1,0 +1,1 @@
+"""Incremental recrawl and expiry: known ads, the TTL middleware, touches and expiry marks."""

@@ -1,0 +1,1 @@
+"""The crawl run: its state, figures, record and history."""

@@ -1,0 +1,1 @@
+"""Scheduled runs of many sources: sources files and the isolated-subprocess runner."""

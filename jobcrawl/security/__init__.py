@@ -1,0 +1,1 @@
+"""Keeping credentials out of logs, run records, reports and exports."""
