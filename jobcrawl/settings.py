@@ -61,10 +61,15 @@ JOBCRAWL_RECRAWL_TTL = "7d"
 # After a complete crawl of a source, mark the ads it no longer lists expired (unlisted).
 JOBCRAWL_EXPIRE_UNLISTED = True
 
-# Order matters when a crawl closes: unlisted ads are expired (after the store
-# pipeline has written everything), the monitors judge the crawl, the run record
-# stores their verdict, then StatsFile writes the final stats.
+# Order matters. The crawl's database, its run and its recrawl marks come first: the
+# pipelines, the recrawl middleware and the later extensions get them from the crawler.
+# When a crawl closes, the recrawl marks are written (after the store pipeline has
+# written everything), unlisted ads are expired, the monitors judge the crawl, the run
+# record stores their verdict, then StatsFile writes the final stats.
 EXTENSIONS = {
+    "jobcrawl.db.component.CrawlDatabase": 10,
+    "jobcrawl.runs.state.CurrentRun": 20,
+    "jobcrawl.recrawl.marks.RecrawlMarks": 30,
     "jobcrawl.extensions.gctuning.GcTuning": 100,
     "jobcrawl.recrawl.expiry.UnlistedExpiry": 750,
     "jobcrawl.health.extension.HealthMonitors": 800,

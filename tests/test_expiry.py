@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 from scrapy.settings import Settings
-from scrapy.utils.test import get_crawler
 from sqlalchemy import select
 
 from jobcrawl.db.engine import make_engine
@@ -17,6 +16,7 @@ from jobcrawl.db.upsert import upsert_jobs
 from jobcrawl.extract.closed import closed_notice
 from jobcrawl.items import JobItem
 from jobcrawl.recrawl.expiry import expiry_blocker
+from jobcrawl.recrawl.marks import recrawl_state, report_page
 from jobcrawl.recrawl.queries import (
     expire_by_url,
     expire_unlisted,
@@ -24,8 +24,9 @@ from jobcrawl.recrawl.queries import (
     remember_pages,
     touch_ads,
 )
-from jobcrawl.recrawl.state import KnownAds, RecrawlConfig, parse_ttl, recrawl_state, report_page
+from jobcrawl.recrawl.state import KnownAds, RecrawlConfig, parse_ttl
 from tests.conftest import ROOT
+from tests.utils.crawlers import jobcrawl_crawler
 
 T1 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 T2 = T1 + timedelta(days=1)
@@ -95,7 +96,7 @@ def test_known_ads_match_canonical_spellings_and_count_each_page_once() -> None:
 
 
 def test_pages_are_remembered_only_when_not_an_ads_own_url() -> None:
-    crawler = get_crawler()
+    crawler = jobcrawl_crawler()
     report_page(crawler, "s", "https://x.example/jobs/1", ["https://x.example/jobs/1"])
     report_page(crawler, "s", "https://x.example/featured/1", ["https://x.example/jobs/1"])
     report_page(crawler, "s", "https://x.example/about", [])
@@ -246,7 +247,7 @@ def failure_of(exc: Exception) -> Any:
 def jobposting_spider(**kwargs: str) -> Any:
     from jobcrawl.spiders.jobposting import JobPostingSpider
 
-    crawler = get_crawler(JobPostingSpider)
+    crawler = jobcrawl_crawler(JobPostingSpider)
     return JobPostingSpider.from_crawler(crawler, url="https://x.example/jobs", **kwargs)
 
 
@@ -283,7 +284,7 @@ def test_a_failed_listing_page_or_a_max_pages_cut_makes_the_listing_incomplete()
 def site_spider(**kwargs: str) -> Any:
     from jobcrawl.spiders.site import SiteSpider
 
-    crawler = get_crawler(SiteSpider)
+    crawler = jobcrawl_crawler(SiteSpider)
     return SiteSpider.from_crawler(crawler, profile=str(ROOT / "profiles" / "demo-html.yaml"),
                                    **kwargs)
 

@@ -20,6 +20,7 @@ from jobcrawl.health.checks import (
 )
 from jobcrawl.health.extension import HealthMonitors
 from jobcrawl.runs.state import run_state
+from tests.utils.crawlers import jobcrawl_crawler
 
 
 def test_zero_items_fail_min_items_with_the_figures() -> None:
@@ -146,7 +147,7 @@ class AcmeSpider(Spider):
 
 def closed_crawl(stats: dict[str, Any], **settings: Any) -> tuple[dict[str, Any], Any]:
     """Build the extension on a crawler, give it a crawl's stats, close the spider."""
-    crawler = get_crawler(settings_dict={"JOBCRAWL_DATABASE_URL": "", **settings})
+    crawler = jobcrawl_crawler(settings={"JOBCRAWL_DATABASE_URL": "", **settings})
     extension = HealthMonitors.from_crawler(crawler)
     crawler.stats.open_spider()
     for key, value in stats.items():

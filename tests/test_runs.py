@@ -11,7 +11,6 @@ import pytest
 from scrapy import Spider, signals
 from scrapy.exceptions import NotConfigured
 from scrapy.settings import Settings
-from scrapy.utils.test import get_crawler
 from sqlalchemy import select
 
 from jobcrawl.db.engine import make_engine
@@ -23,13 +22,12 @@ from jobcrawl.runs.record import RunRecord, run_status
 from jobcrawl.runs.state import (
     command_line_settings,
     is_crawl,
-    remember_arguments,
     run_id,
     run_source,
     run_state,
-    track_stored_items,
 )
 from jobcrawl.security.secrets import is_secret_name, mask_url, masked
+from tests.utils.crawlers import jobcrawl_crawler
 
 T0 = datetime(2026, 3, 2, 4, 0, tzinfo=UTC)
 T1 = datetime(2026, 3, 2, 4, 5, 30, tzinfo=UTC)
@@ -153,18 +151,16 @@ def test_the_stand_in_spider_of_fetch_and_shell_is_not_a_crawl() -> None:
 
 
 def test_one_run_id_per_crawl_shared_with_the_store_pipeline(sqlite_url: str) -> None:
-    crawler = get_crawler(settings_dict={"JOBCRAWL_DATABASE_URL": sqlite_url})
+    crawler = jobcrawl_crawler(settings={"JOBCRAWL_DATABASE_URL": sqlite_url})
     pipeline = StorePipeline.from_crawler(crawler)
     assert pipeline.run_id == run_id(crawler) == run_state(crawler).run_id
     assert len(pipeline.run_id) == 32
-    other = get_crawler(settings_dict={"JOBCRAWL_DATABASE_URL": sqlite_url})
+    other = jobcrawl_crawler(settings={"JOBCRAWL_DATABASE_URL": sqlite_url})
     assert run_id(other) != run_id(crawler)
 
 
 def test_stored_items_are_counted_per_field_and_source_once() -> None:
-    crawler = get_crawler()
-    track_stored_items(crawler)
-    track_stored_items(crawler)  # a second component asking must not double the counts
+    crawler = jobcrawl_crawler()
     crawler.stats.open_spider()
     send = crawler.signals.send_catch_log
     send(signals.spider_opened, spider=AcmeSpider())
@@ -180,9 +176,10 @@ def test_stored_items_are_counted_per_field_and_source_once() -> None:
 
 
 def recorder(url: str, **settings: Any) -> tuple[Any, RunRecord]:
-    crawler = get_crawler(AcmeSpider, settings_dict={"JOBCRAWL_DATABASE_URL": url, **settings})
+    crawler = jobcrawl_crawler(AcmeSpider, settings={
+        "JOBCRAWL_DATABASE_URL": url,
+        "JOBCRAWL_RUN_ARGUMENTS": {"board": "acme", "api_key": "k-1"}, **settings})
     crawler.spider = AcmeSpider()
-    remember_arguments(crawler, {"board": "acme", "api_key": "k-1"})
     extension = RunRecord.from_crawler(crawler)
     crawler.stats.open_spider()
     return crawler, extension
@@ -250,7 +247,7 @@ def test_a_run_record_that_cannot_be_written_marks_the_crawl_failed(
 
 
 def test_run_record_can_be_switched_off(sqlite_url: str) -> None:
-    crawler = get_crawler(settings_dict={"JOBCRAWL_DATABASE_URL": sqlite_url,
+    crawler = jobcrawl_crawler(settings={"JOBCRAWL_DATABASE_URL": sqlite_url,
                                          "JOBCRAWL_RUNS_ENABLED": "False"})
     with pytest.raises(NotConfigured, match="JOBCRAWL_RUNS_ENABLED is False"):
         RunRecord.from_crawler(crawler)

@@ -17,12 +17,14 @@ from scrapy.utils.test import get_crawler
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
+from jobcrawl.db.config import DatabaseConfig
 from jobcrawl.db.engine import make_engine
 from jobcrawl.db.migrate import SCHEMA_HEAD, database_revision, upgrade
 from jobcrawl.db.models import Base, Job
 from jobcrawl.items import JobItem
 from jobcrawl.pipelines.store import StoreConfig, StorePipeline
 from tests.conftest import run_scrapy
+from tests.utils.crawlers import CORE_EXTENSIONS, jobcrawl_crawler
 
 T1 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
 PASSWORD = "s3cret-pw"
@@ -42,7 +44,7 @@ def ad(webindex: str, **fields: Any) -> JobItem:
 
 
 def make_pipeline(url: str, batch_size: int = 2) -> tuple[Crawler, StorePipeline]:
-    crawler = get_crawler(settings_dict={
+    crawler = jobcrawl_crawler(settings={
         "JOBCRAWL_DATABASE_URL": url, "JOBCRAWL_STORE_BATCH_SIZE": batch_size,
     })
     return crawler, StorePipeline.from_crawler(crawler)
@@ -160,7 +162,7 @@ def test_an_unconvertible_item_fails_alone(sqlite_url: str) -> None:
 
 @pytest.mark.parametrize("value", [0, -1, "abc", 2.5, True, ""])
 def test_bad_batch_size_names_the_setting(value: object, sqlite_url: str) -> None:
-    crawler = get_crawler(settings_dict={
+    crawler = jobcrawl_crawler(settings={
         "JOBCRAWL_DATABASE_URL": sqlite_url, "JOBCRAWL_STORE_BATCH_SIZE": value,
     })
     with pytest.raises(ValueError, match=r"^JOBCRAWL_STORE_BATCH_SIZE must be an integer >= 1"):
@@ -174,7 +176,10 @@ def test_bad_batch_size_names_the_setting(value: object, sqlite_url: str) -> Non
 def test_bad_database_url_names_the_setting(url: str, message: str) -> None:
     crawler = get_crawler(settings_dict={"JOBCRAWL_DATABASE_URL": url})
     with pytest.raises(ValueError, match=f"^{message}"):
-        StoreConfig.from_settings(crawler.settings)
+        DatabaseConfig.from_settings(crawler.settings)
+    # A crawl with that setting stops at start-up, before anything is fetched.
+    with pytest.raises(ValueError, match=f"^{message}"):
+        get_crawler(settings_dict={"JOBCRAWL_DATABASE_URL": url, "EXTENSIONS": CORE_EXTENSIONS})
 
 
 def test_config_reads_settings_and_hides_the_password() -> None:
@@ -182,8 +187,9 @@ def test_config_reads_settings_and_hides_the_password() -> None:
     crawler = get_crawler(settings_dict={
         "JOBCRAWL_DATABASE_URL": url, "JOBCRAWL_STORE_BATCH_SIZE": "250",
     })
-    config = StoreConfig.from_settings(crawler.settings)
-    assert config == StoreConfig(database_url=url, batch_size=250)
+    config = DatabaseConfig.from_settings(crawler.settings)
+    assert (config.url, StoreConfig.from_settings(crawler.settings)) == (
+        url, StoreConfig(batch_size=250))
     assert PASSWORD not in repr(config)
     assert config.redacted_url == "postgresql+psycopg://jobs:***@db.example.com/jobs"
 

@@ -92,6 +92,7 @@ class Command(ScrapyCommand):
         """Run the import; None (exit code 1, message on stderr) when the database is unusable."""
         from sqlalchemy.exc import SQLAlchemyError
 
+        from jobcrawl.db.config import DatabaseConfig
         from jobcrawl.db.engine import make_engine
         from jobcrawl.db.migrate import ensure_schema
         from jobcrawl.importers.corpus_folder import FileCount
@@ -103,10 +104,11 @@ class Command(ScrapyCommand):
         imported_at = datetime.now(UTC)
         run_id = uuid.uuid4().hex
         try:
-            config = StoreConfig.from_settings(self.settings)
-            ensure_schema(config.database_url, auto_upgrade=config.is_sqlite)
-            engine = make_engine(config.database_url)
-            writer = ImportWriter(engine, batch_size=config.batch_size, run_id=run_id,
+            config = DatabaseConfig.from_settings(self.settings)
+            batch_size = StoreConfig.from_settings(self.settings).batch_size
+            ensure_schema(config.url, auto_upgrade=config.is_sqlite)
+            engine = make_engine(config.url)
+            writer = ImportWriter(engine, batch_size=batch_size, run_id=run_id,
                                   imported_at=imported_at)
         except (ValueError, RuntimeError, SQLAlchemyError) as exc:
             # Messages carry the redacted URL; driver errors never echo the password.

@@ -9,13 +9,12 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from sqlalchemy.exc import SQLAlchemyError
 
-from jobcrawl.db.engine import make_engine
-from jobcrawl.db.migrate import is_fresh_sqlite
+from jobcrawl.db.component import CrawlDatabase
 from jobcrawl.health.checks import CrawlFacts, MonitorConfig, evaluate
 from jobcrawl.runs.failures import mark_failed
 from jobcrawl.runs.figures import RunFigures, coverage_counts
 from jobcrawl.runs.queries import previous_items_stored
-from jobcrawl.runs.state import is_crawl, run_source, run_state, track_stored_items
+from jobcrawl.runs.state import is_crawl, run_source, run_state
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -53,7 +52,7 @@ class HealthMonitors:
     JOBCRAWL_DATABASE_URL (history).
     Stats: jobcrawl/monitor/<check>/ok, .../failed or .../skipped (1),
     jobcrawl/monitor/checks, jobcrawl/monitor/failed (counts), jobcrawl/failed/monitor,
-    and jobcrawl/coverage/* (see jobcrawl.runs.state.track_stored_items).
+    and jobcrawl/coverage/* (counted by jobcrawl.runs.state.CurrentRun).
     """
 
     def __init__(self, crawler: Crawler, config: MonitorConfig) -> None:
@@ -65,7 +64,6 @@ class HealthMonitors:
         if not crawler.settings.getbool("JOBCRAWL_MONITORS_ENABLED", True):
             raise NotConfigured("JOBCRAWL_MONITORS_ENABLED is False")
         extension = cls(crawler, MonitorConfig.from_settings(crawler.settings))
-        track_stored_items(crawler)
         # Connected here, in EXTENSIONS order: after Scrapy's CoreStats (finish_reason)
         # and before the run record, which stores the results.
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
@@ -107,18 +105,15 @@ class HealthMonitors:
             return None, "off"
         if source is None:
             return None, "the run's source is unknown (no items stored or touched)"
-        url = self.crawler.settings.get("JOBCRAWL_DATABASE_URL")
-        if not url or is_fresh_sqlite(url):
+        database = CrawlDatabase.optional(self.crawler)
+        if database is None:
             return None, "no database with earlier runs"
-        engine = make_engine(url)
         try:
-            with engine.connect() as connection:
+            with database.engine.connect() as connection:
                 return previous_items_stored(connection, spider, source,
                                              self.config.history_runs), ""
         except SQLAlchemyError as exc:
             reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
             logger.warning("monitor history: cannot read earlier runs: %s", reason)
             return None, f"cannot read earlier runs ({type(exc).__name__})"
-        finally:
-            engine.dispose()
 

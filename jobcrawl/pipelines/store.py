@@ -1,37 +1,30 @@
-"""Store pipeline: upserts JobItems into the database in batches, off the reactor thread.
+"""Store pipeline: upserts JobItems into the crawl's database in batches, off the reactor thread.
 
-When the spider closes it also writes what the recrawl learnt (jobcrawl.recrawl.state):
-touches of known ads that were listed but not refetched, and expiry marks.
+It only stores: what the recrawl learnt (touches, gone and closed marks) is
+written by recrawl.marks once the last batch is in.
 """
 
 from __future__ import annotations
 
 import logging
-from collections import Counter
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Self
 
 from itemadapter import ItemAdapter
+from pydantic import Field
 from scrapy.utils.asyncio import run_in_thread
 from scrapy.utils.defer import maybe_deferred_to_future
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 from twisted.internet.defer import DeferredLock
 
-from jobcrawl.db.engine import make_engine
-from jobcrawl.db.migrate import ensure_schema
+from jobcrawl.config.types import PositiveInt, SettingsModel
+from jobcrawl.db.component import CrawlDatabase
 from jobcrawl.db.upsert import UpsertResult, prepared_row, upsert_rows
-from jobcrawl.recrawl.queries import expire_by_url, remember_pages, touch_ads
-from jobcrawl.recrawl.state import RecrawlState, recrawl_state
+from jobcrawl.recrawl.marks import RecrawlState, recrawl_state
 from jobcrawl.runs.failures import mark_failed
 from jobcrawl.runs.state import run_id
-from jobcrawl.security.secrets import redact_url
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
-    from scrapy.settings import BaseSettings
-    from sqlalchemy import Engine
 
 logger = logging.getLogger(__name__)
 
@@ -42,45 +35,10 @@ _COUNTERS = ("new", "updated", "unchanged", "touched", "batches", "failed_batche
 _EXPIRY_COUNTERS = ("gone", "closed", "reactivated")
 
 
-@dataclass(frozen=True)
-class StoreConfig:
-    """The store pipeline's settings, validated once."""
+class StoreConfig(SettingsModel):
+    """The store pipeline's own setting: JOBCRAWL_STORE_BATCH_SIZE (items per transaction)."""
 
-    # Kept out of repr: the URL may hold a password.
-    database_url: str = field(repr=False)
-    batch_size: int = 500
-
-    @classmethod
-    def from_settings(cls, settings: BaseSettings) -> Self:
-        """Read and check the settings; ValueError names the bad one."""
-        url = settings.get("JOBCRAWL_DATABASE_URL")
-        if not url:
-            raise ValueError("JOBCRAWL_DATABASE_URL is empty: give a sqlite:/// or "
-                             "postgresql+psycopg:// URL")
-        try:
-            make_url(url)
-        except ArgumentError:
-            raise ValueError(
-                f"JOBCRAWL_DATABASE_URL is not a database URL: {redact_url(url)}"
-            ) from None
-        raw = settings.get("JOBCRAWL_STORE_BATCH_SIZE", 500)
-        return cls(database_url=url, batch_size=_positive_int("JOBCRAWL_STORE_BATCH_SIZE", raw))
-
-    @property
-    def redacted_url(self) -> str:
-        return redact_url(self.database_url)
-
-    @property
-    def is_sqlite(self) -> bool:
-        return make_url(self.database_url).get_backend_name() == "sqlite"
-
-
-def _positive_int(name: str, raw: Any) -> int:
-    # bool is an int, and int(2.5) would silently truncate: accept ints and digit strings.
-    text = str(raw).strip()
-    if isinstance(raw, bool) or not text.isdigit() or int(text) < 1:
-        raise ValueError(f"{name} must be an integer >= 1, got {raw!r}")
-    return int(text)
+    batch_size: PositiveInt = Field(500, alias="JOBCRAWL_STORE_BATCH_SIZE")
 
 
 class StorePipeline:
@@ -95,26 +53,25 @@ class StorePipeline:
 
     Every stored row is fetched: last_fetched moves and an expired ad is
     reactivated, unless the spider reported that its page says the job is
-    closed (then it is stored expired `closed`). At close, after the last batch:
-    known ads the recrawl did not refetch are touched (last_seen, seen_count,
-    last_run; an ad expired as `unlisted` is reactivated), once per run, ads
-    whose page answered 404/410 expire as `gone`, and the ad pages that are not
-    an ad's own URL are remembered (recrawl_pages) for the next recrawl.
+    closed (then it is stored expired `closed`).
 
-    Settings: JOBCRAWL_DATABASE_URL, JOBCRAWL_STORE_BATCH_SIZE (items per transaction).
+    Settings: JOBCRAWL_STORE_BATCH_SIZE (items per transaction); the database is
+    the crawl's CrawlDatabase (JOBCRAWL_DATABASE_URL).
     Stats: jobcrawl/store/run_id (this crawl's id, stored as jobs.last_run),
     jobcrawl/store/new, .../updated, .../unchanged (sightings by effect),
-    .../touched (known ads whose last_seen moved without a fetch),
-    .../batches (written), .../failed_batches, .../failed_items (items not
+    .../touched (known ads whose last_seen moved without a fetch; written by
+    recrawl.marks), .../batches (written), .../failed_batches, .../failed_items (items not
     stored, in failed batches or unconvertible), jobcrawl/failed/store;
     jobcrawl/expiry/gone, .../closed (ads newly expired for that reason),
-    .../reactivated (expired ads fetched or listed again).
+    .../reactivated (expired ads fetched or listed again), all three also
+    counted by recrawl.marks.
     """
 
-    def __init__(self, crawler: Crawler, config: StoreConfig, engine: Engine) -> None:
+    def __init__(self, crawler: Crawler, config: StoreConfig, database: CrawlDatabase) -> None:
         self.crawler = crawler
         self.config = config
-        self.engine = engine
+        self.database = database
+        self.engine = database.engine
         # The crawl's one run id, shared with the run record (crawl_runs.id).
         self.run_id = run_id(crawler)
         self.recrawl: RecrawlState = recrawl_state(crawler)
@@ -125,15 +82,7 @@ class StorePipeline:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         config = StoreConfig.from_settings(crawler.settings)
-        where = f"JOBCRAWL_DATABASE_URL={config.redacted_url}"
-        try:
-            ensure_schema(config.database_url, auto_upgrade=config.is_sqlite)
-            engine = make_engine(config.database_url)
-        except SQLAlchemyError as exc:
-            raise RuntimeError(f"{where}: cannot use the database: {exc}") from exc
-        except RuntimeError as exc:
-            raise RuntimeError(f"{where}: {exc}") from exc
-        return cls(crawler, config, engine)
+        return cls(crawler, config, CrawlDatabase.of(crawler))
 
     @property
     def stats(self) -> Any:
@@ -164,42 +113,7 @@ class StorePipeline:
         return item
 
     async def close_spider(self) -> None:
-        try:
-            await self._flush()
-            await self._write_recrawl()
-        finally:
-            self.engine.dispose()
-
-    async def _write_recrawl(self) -> None:
-        """Touches and expiry marks, after every item: an ad stored this run is not touched."""
-        try:
-            counts, touched = await run_in_thread(self._apply_recrawl, datetime.now(UTC))
-        except SQLAlchemyError as exc:
-            logger.error("Could not write the recrawl touches and expiry marks in %s: %s",
-                         self.config.redacted_url, exc)
-            mark_failed(self.stats, "store",
-                        f"recrawl touches could not be written: {type(exc).__name__}")
-            return
-        self.recrawl.touched_sources.update(touched)
-        self.stats.inc_value(f"{STATS_PREFIX}touched", sum(touched.values()))
-        for name in _EXPIRY_COUNTERS:
-            self.stats.inc_value(f"{EXPIRY_PREFIX}{name}", counts[name])
-
-    def _apply_recrawl(self, now: datetime) -> tuple[Counter[str], Counter[str]]:
-        """(expiry counts, ads touched per source), in one transaction."""
-        state = self.recrawl
-        counts: Counter[str] = Counter()
-        touched: Counter[str] = Counter()
-        with self.engine.begin() as connection:
-            for source, ids in state.touches().items():
-                result = touch_ads(connection, ids, run_id=self.run_id, now=now)
-                touched[source] += result.touched
-                counts["reactivated"] += result.reactivated
-            counts["gone"] = expire_by_url(connection, state.gone, reason="gone", now=now)
-            # Closed pages whose ad was not stored from them (no posting, or a duplicate).
-            counts["closed"] = expire_by_url(connection, state.closed, reason="closed", now=now)
-            remember_pages(connection, state.pages, now=now)
-        return counts, touched
+        await self._flush()
 
     async def _flush(self) -> None:
         """Write what is buffered once earlier batches are written (also waits for them)."""
@@ -230,7 +144,7 @@ class StorePipeline:
     def _batch_failed(self, batch: list[dict[str, Any]], exc: SQLAlchemyError) -> None:
         logger.error(
             "Could not store a batch of %d items in %s: %s",
-            len(batch), self.config.redacted_url, exc,
+            len(batch), self.database.redacted_url, exc,
         )
         self.stats.inc_value(f"{STATS_PREFIX}failed_batches")
         self.stats.inc_value(f"{STATS_PREFIX}failed_items", len(batch))

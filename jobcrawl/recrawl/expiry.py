@@ -13,14 +13,13 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from sqlalchemy.exc import SQLAlchemyError
 
-from jobcrawl.db.engine import make_engine
+from jobcrawl.db.component import CrawlDatabase
 from jobcrawl.drops import DuplicateInCrawl
-from jobcrawl.pipelines.store import StoreConfig
+from jobcrawl.recrawl.marks import recrawl_state
 from jobcrawl.recrawl.queries import expire_unlisted
-from jobcrawl.recrawl.state import RecrawlConfig, recrawl_state
+from jobcrawl.recrawl.state import RecrawlConfig
 from jobcrawl.runs.failures import failures, mark_failed
-from jobcrawl.runs.state import is_crawl, run_state, track_stored_items
-from jobcrawl.security.secrets import redact_url
+from jobcrawl.runs.state import is_crawl, run_state
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -86,9 +85,8 @@ class UnlistedExpiry:
     Stats: jobcrawl/expiry/unlisted (ads newly expired), jobcrawl/failed/expiry.
     """
 
-    def __init__(self, crawler: Crawler, database_url: str) -> None:
+    def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.database_url = database_url
         self.spared: defaultdict[str, Spared] = defaultdict(Spared)
         # Dropped items without a source: nobody can tell whose ad they were.
         self.unattributed_drops = 0
@@ -97,14 +95,17 @@ class UnlistedExpiry:
     def from_crawler(cls, crawler: Crawler) -> Self:
         if not RecrawlConfig.from_settings(crawler.settings).expire_unlisted:
             raise NotConfigured("JOBCRAWL_EXPIRE_UNLISTED is False")
-        extension = cls(crawler, StoreConfig.from_settings(crawler.settings).database_url)
-        track_stored_items(crawler)
+        extension = cls(crawler)
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
         # A plain function, not a coroutine: Scrapy runs spider_closed receivers side by
         # side, and the monitors and the run record must see the final count.
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(extension.item_dropped, signal=signals.item_dropped)
         return extension
+
+    @property
+    def database(self) -> CrawlDatabase:
+        return CrawlDatabase.of(self.crawler)
 
     def item_dropped(self, item: Any, exception: BaseException, **_: Any) -> None:
         """A listed ad that was fetched but not stored is not unlisted: spare it."""
@@ -140,9 +141,8 @@ class UnlistedExpiry:
             return
         run = run_state(self.crawler).run_id
         now = datetime.now(UTC)
-        engine = make_engine(self.database_url)
         try:
-            with engine.begin() as connection:
+            with self.database.engine.begin() as connection:
                 for source in covered_sources(self.crawler):
                     spared = self.spared.get(source, Spared())
                     if len(spared) > MAX_SPARED:
@@ -158,7 +158,5 @@ class UnlistedExpiry:
         except SQLAlchemyError as exc:
             stats.set_value(STATS_KEY, 0)  # rolled back
             logger.error("Could not expire unlisted ads in %s: %s",
-                         redact_url(self.database_url), exc)
+                         self.database.redacted_url, exc)
             mark_failed(stats, "expiry", f"unlisted ads not expired: {type(exc).__name__}")
-        finally:
-            engine.dispose()

@@ -10,10 +10,10 @@ from scrapy import Request
 from scrapy.exceptions import NotConfigured
 from sqlalchemy.exc import SQLAlchemyError
 
-from jobcrawl.db.engine import make_engine
-from jobcrawl.pipelines.store import StoreConfig
+from jobcrawl.db.component import CrawlDatabase
+from jobcrawl.recrawl.marks import recrawl_state
 from jobcrawl.recrawl.queries import recently_fetched
-from jobcrawl.recrawl.state import AD_SOURCE_META, KnownAds, RecrawlConfig, recrawl_state
+from jobcrawl.recrawl.state import AD_SOURCE_META, KnownAds, RecrawlConfig
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterable, Iterator
@@ -45,10 +45,10 @@ class RecrawlMiddleware:
     jobcrawl/recrawl/unavailable (sources whose known ads could not be read).
     """
 
-    def __init__(self, crawler: Crawler, config: RecrawlConfig, database_url: str) -> None:
+    def __init__(self, crawler: Crawler, config: RecrawlConfig, database: CrawlDatabase) -> None:
         self.crawler = crawler
         self.config = config
-        self.database_url = database_url
+        self.database = database
         self.state = recrawl_state(crawler)
 
     @classmethod
@@ -56,7 +56,7 @@ class RecrawlMiddleware:
         config = RecrawlConfig.from_settings(crawler.settings)
         if not config.enabled:
             raise NotConfigured("JOBCRAWL_RECRAWL_TTL is 0: every ad page is fetched")
-        return cls(crawler, config, StoreConfig.from_settings(crawler.settings).database_url)
+        return cls(crawler, config, CrawlDatabase.of(crawler))
 
     def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterator[Any]:
         for output in result:
@@ -94,9 +94,8 @@ class RecrawlMiddleware:
         since = datetime.now(UTC) - self.config.ttl
         stats = self.crawler.stats
         assert stats is not None
-        engine = make_engine(self.database_url)
         try:
-            with engine.connect() as connection:
+            with self.database.engine.connect() as connection:
                 known = KnownAds(recently_fetched(connection, source, since))
         except SQLAlchemyError as exc:
             reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
@@ -104,8 +103,6 @@ class RecrawlMiddleware:
                            source, reason)
             stats.inc_value(f"{STATS_PREFIX}unavailable")
             return KnownAds(())
-        finally:
-            engine.dispose()
         stats.inc_value(f"{STATS_PREFIX}known", len(known))
         logger.info("recrawl: %d ads of %s fetched since %s are not fetched again",
                     len(known), source, since.isoformat(timespec="seconds"))

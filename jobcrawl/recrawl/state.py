@@ -1,11 +1,9 @@
-"""Incremental recrawl: the TTL setting, the index of recently fetched ads, and what a run saw.
+"""Incremental recrawl: the TTL setting and the index of recently fetched ads.
 
 A nightly crawl of an unchanged board should not download every ad again. Ads
 fetched within JOBCRAWL_RECRAWL_TTL are known by URL (KnownAds); a link to one
-is not requested but "touched" (its last_seen moves). RecrawlState, kept on
-the Crawler like jobcrawl.runs.state.RunState, collects the touches and the expiry
-evidence a crawl meets (pages answering 404/410, pages saying the job is
-closed) for the store pipeline to write once the items are stored.
+is not requested but "touched" (its last_seen moves). What a crawl learns about
+known ads is collected and written by recrawl.marks.
 """
 
 from __future__ import annotations
@@ -14,8 +12,7 @@ import hashlib
 import re
 from array import array
 from bisect import bisect_left
-from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Self
 
@@ -24,10 +21,8 @@ from jobcrawl.extract.urls import canonical_url
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from scrapy.crawler import Crawler
     from scrapy.settings import BaseSettings
 
-_STATE_ATTR = "jobcrawl_recrawl"
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw]?)")
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 # Request.meta key that marks a request for an ad page: its value is the ad's source.
@@ -118,59 +113,3 @@ class KnownAds:
         """jobs.id of the touched ads, each once (id 0: a page without a posting)."""
         return sorted({self._ids[position] for position, flag in enumerate(self._touched)
                        if flag and self._ids[position]})
-
-
-@dataclass
-class RecrawlState:
-    """What this crawl learnt about known ads, kept on its Crawler.
-
-    known: KnownAds per source, loaded on first use. gone and closed: expiry
-    evidence by (source, canonical URL), recorded by the spider; a closed
-    mark is taken by the store pipeline when the ad's item is stored. pages:
-    ad pages whose URL is not the URL of an ad they showed, (source, page URL)
-    -> that ad's URL, or None for a page without a posting (recrawl_pages).
-    """
-
-    known: dict[str, KnownAds] = field(default_factory=dict)
-    pages: dict[tuple[str, str], str | None] = field(default_factory=dict)
-    gone: dict[tuple[str, str], str] = field(default_factory=dict)
-    closed: dict[tuple[str, str], str] = field(default_factory=dict)
-    # Ads touched per source, once the store pipeline has written the touches.
-    touched_sources: Counter[str] = field(default_factory=Counter)
-
-    def touches(self) -> dict[str, list[int]]:
-        """jobs.id of the ads touched, per source."""
-        return {source: ids for source, known in self.known.items()
-                if (ids := known.touched_ids())}
-
-
-def recrawl_state(crawler: Crawler) -> RecrawlState:
-    """The crawl's RecrawlState, created on first use."""
-    state = getattr(crawler, _STATE_ATTR, None)
-    if state is None:
-        state = RecrawlState()
-        setattr(crawler, _STATE_ATTR, state)
-    return state
-
-
-def report_gone(crawler: Crawler, source: str, url: str, status: int) -> None:
-    """The ad page at `url` answered 404/410: its ad, if stored, expires as `gone`."""
-    canonical = canonical_url(url)
-    recrawl_state(crawler).gone[(source, canonical)] = f"HTTP {status} at {canonical}"
-
-
-def report_page(crawler: Crawler, source: str, url: str, ad_urls: list[str]) -> None:
-    """An ad page was read: remember it if its URL is not the URL of an ad it showed.
-
-    A page without a posting is remembered too, so that the recrawl skips it
-    within the TTL. Only the first ad of a page that shows several is kept.
-    """
-    page = canonical_url(url)
-    if page not in ad_urls:
-        recrawl_state(crawler).pages[(source, page)] = ad_urls[0] if ad_urls else None
-
-
-def report_closed(crawler: Crawler, source: str, url: str, notice: str) -> None:
-    """The page of the ad stored under `url` says it is closed: it expires as `closed`."""
-    evidence = f"page says: '{notice}'"
-    recrawl_state(crawler).closed[(source, canonical_url(url))] = evidence

@@ -12,10 +12,8 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from sqlalchemy.exc import SQLAlchemyError
 
-from jobcrawl.db.engine import make_engine
-from jobcrawl.db.migrate import ensure_schema
-from jobcrawl.pipelines.store import StoreConfig
-from jobcrawl.recrawl.state import recrawl_state
+from jobcrawl.db.component import CrawlDatabase
+from jobcrawl.recrawl.marks import recrawl_state
 from jobcrawl.runs.failures import mark_failed
 from jobcrawl.runs.figures import RunFigures, json_safe
 from jobcrawl.runs.queries import save_run
@@ -24,16 +22,14 @@ from jobcrawl.runs.state import (
     is_crawl,
     run_source,
     run_state,
-    track_stored_items,
 )
-from jobcrawl.security.secrets import masked, redact_url
+from jobcrawl.security.secrets import masked
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from scrapy import Spider
     from scrapy.crawler import Crawler
-    from sqlalchemy import Engine
 
 logger = logging.getLogger(__name__)
 
@@ -62,10 +58,10 @@ class RunRecord:
     completed when it closes, after the pipelines have flushed and the health
     monitors have run (they are earlier in EXTENSIONS): finish time and reason,
     status, the figure columns, monitor results and the full stats. Arguments
-    and command-line settings are stored with secrets masked. A SQLite database
-    is created or upgraded like the store pipeline does; PostgreSQL needs
-    `scrapy db upgrade`. A database error while recording is logged and marks
-    the crawl failed (`scrapy crawl` exits 1); it never stops the crawl. The
+    and command-line settings are stored with secrets masked. The database is
+    the crawl's CrawlDatabase (checked at start-up). A database error while
+    recording is logged and marks the crawl failed (`scrapy crawl` exits 1); it
+    never stops the crawl. The
     stand-in spider of `scrapy fetch`, `shell` and `view` is not recorded.
 
     Settings: JOBCRAWL_RUNS_ENABLED (default True), JOBCRAWL_DATABASE_URL.
@@ -74,27 +70,19 @@ class RunRecord:
     (the crawl ended early: its finish reason).
     """
 
-    def __init__(self, crawler: Crawler, database_url: str, engine: Engine) -> None:
+    def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.database_url = database_url
-        self.engine = engine
+
+    @property
+    def database(self) -> CrawlDatabase:
+        # Looked up when used: extensions cannot reach each other while Scrapy builds them.
+        return CrawlDatabase.of(self.crawler)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         if not crawler.settings.getbool("JOBCRAWL_RUNS_ENABLED", True):
             raise NotConfigured("JOBCRAWL_RUNS_ENABLED is False")
-        config = StoreConfig.from_settings(crawler.settings)
-        url = config.database_url
-        where = f"JOBCRAWL_DATABASE_URL={config.redacted_url}"
-        try:
-            ensure_schema(url, auto_upgrade=config.is_sqlite)
-            engine = make_engine(url)
-        except SQLAlchemyError as exc:
-            raise RuntimeError(f"{where}: cannot use the database: {exc}") from exc
-        except RuntimeError as exc:
-            raise RuntimeError(f"{where}: {exc}") from exc
-        extension = cls(crawler, url, engine)
-        track_stored_items(crawler)
+        extension = cls(crawler)
         # Connected here, in EXTENSIONS order: after the monitors, before StatsFile.
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
@@ -113,7 +101,6 @@ class RunRecord:
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if not is_crawl(spider):
-            self.engine.dispose()
             return
         stats = self.stats
         if reason not in CLEAN_FINISH:
@@ -137,18 +124,15 @@ class RunRecord:
             # Taken after the status stat is set, so the stored stats say it too.
             "stats": json_safe(stats.get_stats()),
         }
-        try:
-            if self._save(row, "end"):
-                logger.info(
-                    "run %s recorded: %s, %d new, %d updated, %d unchanged, %d touched, "
-                    "%d dropped", state.run_id, status, figures.items_new,
-                    figures.items_updated, figures.items_unchanged, figures.items_touched,
-                    figures.items_dropped,
-                )
-            else:
-                stats.set_value(f"{STATS_PREFIX}status", "failed")
-        finally:
-            self.engine.dispose()
+        if self._save(row, "end"):
+            logger.info(
+                "run %s recorded: %s, %d new, %d updated, %d unchanged, %d touched, "
+                "%d dropped", state.run_id, status, figures.items_new,
+                figures.items_updated, figures.items_unchanged, figures.items_touched,
+                figures.items_dropped,
+            )
+        else:
+            stats.set_value(f"{STATS_PREFIX}status", "failed")
 
     def _opening_row(self, spider: Spider) -> dict[str, Any]:
         state = run_state(self.crawler)
@@ -166,12 +150,12 @@ class RunRecord:
     def _save(self, row: dict[str, Any], moment: str) -> bool:
         """Write the row; a database error is logged and marks the crawl failed."""
         try:
-            with self.engine.begin() as connection:
+            with self.database.engine.begin() as connection:
                 save_run(connection, row)
         except SQLAlchemyError as exc:
             reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
             logger.error("Could not record the %s of run %s in %s: %s", moment, row["id"],
-                         redact_url(self.database_url), reason)
+                         self.database.redacted_url, reason)
             mark_failed(self.stats, "runs",
                         f"the run record could not be written: {type(exc).__name__}")
             return False

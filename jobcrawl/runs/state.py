@@ -11,7 +11,7 @@ import uuid
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from scrapy import signals
 from scrapy.settings import SETTINGS_PRIORITIES
@@ -27,7 +27,6 @@ if TYPE_CHECKING:
 
 COVERAGE_PREFIX = "jobcrawl/coverage/"
 SOURCE_LENGTH = 255  # crawl_runs.source
-_STATE_ATTR = "jobcrawl_run"
 # Built once: the coverage counter runs for every stored item.
 _ITEMS_KEY = f"{COVERAGE_PREFIX}items"
 _COVERAGE_KEYS = {name: f"{COVERAGE_PREFIX}{name}" for name in JOB_FIELDS}
@@ -35,7 +34,7 @@ _COVERAGE_KEYS = {name: f"{COVERAGE_PREFIX}{name}" for name in JOB_FIELDS}
 
 @dataclass
 class RunState:
-    """What jobcrawl knows about the crawl in progress, kept on its Crawler.
+    """What jobcrawl knows about the crawl in progress (kept by CurrentRun).
 
     run_id: uuid4 hex, made once. arguments: the spider arguments as given
     (`-a name=value`, unmasked), None when the crawl was not started by
@@ -47,16 +46,56 @@ class RunState:
     arguments: dict[str, Any] | None = None
     sources: Counter[str] = field(default_factory=Counter)
     monitor_results: list[dict[str, Any]] | None = None
-    counter: StoredItems | None = field(default=None, repr=False)
+
+
+ARGUMENTS_SETTING = "JOBCRAWL_RUN_ARGUMENTS"
+PATH = f"{__name__}.CurrentRun"
+
+
+class CurrentRun:
+    """The crawl run in progress: its RunState, shared by every jobcrawl component.
+
+    The store pipeline (jobs.last_run), unlisted expiry, the health monitors and
+    the run record (crawl_runs.id) get it with `CurrentRun.of(crawler)` and so agree
+    on one id, one source and one count of stored items.
+
+    It counts every item that passed all pipelines (Scrapy's item_scraped signal):
+    the coverage stats, and the stored items per source in RunState.sources.
+
+    Settings: JOBCRAWL_RUN_ARGUMENTS (the spider arguments, set by jobcrawl's
+    `scrapy crawl` before the crawl starts; not for users).
+    Stats: jobcrawl/coverage/items (items stored), jobcrawl/coverage/<field>
+    (those with the JobItem field non-empty).
+    """
+
+    def __init__(self, crawler: Crawler, arguments: Mapping[str, Any] | None) -> None:
+        self.crawler = crawler
+        self.state = RunState(arguments=None if arguments is None else dict(arguments))
+        assert crawler.stats is not None
+        self.counter = StoredItems(crawler.stats, self.state)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        arguments = crawler.settings.getdict(ARGUMENTS_SETTING) \
+            if crawler.settings.get(ARGUMENTS_SETTING) is not None else None
+        run = cls(crawler, arguments)
+        crawler.signals.connect(run.counter.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(run.counter.item_scraped, signal=signals.item_scraped)
+        return run
+
+    @classmethod
+    def of(cls, crawler: Crawler) -> Self:
+        """The crawl's CurrentRun; RuntimeError if it is not enabled."""
+        run = crawler.get_extension(cls)
+        if run is None:
+            raise RuntimeError(f"{PATH} is not in EXTENSIONS: jobcrawl's store, expiry, "
+                               "monitors and run record need it")
+        return run
 
 
 def run_state(crawler: Crawler) -> RunState:
-    """The crawl's RunState, created on first use."""
-    state = getattr(crawler, _STATE_ATTR, None)
-    if state is None:
-        state = RunState()
-        setattr(crawler, _STATE_ATTR, state)
-    return state
+    """The crawl's RunState."""
+    return CurrentRun.of(crawler).state
 
 
 def run_id(crawler: Crawler) -> str:
@@ -65,25 +104,13 @@ def run_id(crawler: Crawler) -> str:
 
 
 def remember_arguments(crawler: Crawler, arguments: Mapping[str, Any]) -> None:
-    """Keep the spider arguments of a crawl for its run record (called by `scrapy crawl`)."""
-    run_state(crawler).arguments = dict(arguments)
+    """Keep the spider arguments for the run record; call before the crawl starts.
 
-
-def track_stored_items(crawler: Crawler) -> None:
-    """Count every item that passed all pipelines, once per crawl whoever asks.
-
-    Stats: jobcrawl/coverage/items (items stored) and jobcrawl/coverage/<field>
-    (those with the JobItem field non-empty); the sources go to RunState.sources.
+    Settings are the one per-crawl channel open before Scrapy builds the
+    components; the value never reaches a log (Scrapy logs only its own
+    overridden settings, and the run record masks it).
     """
-    state = run_state(crawler)
-    if state.counter is not None:
-        return
-    assert crawler.stats is not None
-    counter = StoredItems(crawler.stats, state)
-    # The state keeps the counter alive: Scrapy holds signal receivers weakly.
-    state.counter = counter
-    crawler.signals.connect(counter.spider_opened, signal=signals.spider_opened)
-    crawler.signals.connect(counter.item_scraped, signal=signals.item_scraped)
+    crawler.settings.set(ARGUMENTS_SETTING, dict(arguments), priority="command")
 
 
 class StoredItems:

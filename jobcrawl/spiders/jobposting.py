@@ -19,7 +19,8 @@ from jobcrawl.extract.jobposting import source_for, to_item
 from jobcrawl.extract.jsonld import extract_postings
 from jobcrawl.extract.links import listing_links
 from jobcrawl.items import JobItem
-from jobcrawl.recrawl.state import AD_SOURCE_META, report_closed, report_gone, report_page
+from jobcrawl.recrawl.marks import report_closed, report_gone, report_page
+from jobcrawl.recrawl.state import AD_SOURCE_META
 from jobcrawl.spiders.callbacks import StableCallbacks
 
 if TYPE_CHECKING:

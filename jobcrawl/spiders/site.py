@@ -15,7 +15,8 @@ from scrapy.http import Response, TextResponse
 from jobcrawl.config.profiles import load_profile
 from jobcrawl.extract.closed import closed_notice
 from jobcrawl.extract.site import ad_links, next_pages, to_item
-from jobcrawl.recrawl.state import AD_SOURCE_META, report_closed, report_gone
+from jobcrawl.recrawl.marks import report_closed, report_gone
+from jobcrawl.recrawl.state import AD_SOURCE_META
 from jobcrawl.runs.failures import mark_failed
 from jobcrawl.spiders.api import parse_base_url, positive_int
 from jobcrawl.spiders.callbacks import StableCallbacks

@@ -1,0 +1,76 @@
+"""CrawlDatabase: the crawl's one database component, shared by every part of the crawl."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Self
+
+from scrapy import signals
+from sqlalchemy.exc import SQLAlchemyError
+
+from jobcrawl.db.config import DatabaseConfig
+from jobcrawl.db.engine import make_engine
+from jobcrawl.db.migrate import ensure_schema
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from sqlalchemy import Engine
+
+logger = logging.getLogger(__name__)
+
+PATH = f"{__name__}.CrawlDatabase"
+
+
+class CrawlDatabase:
+    """One engine per crawl, checked at start-up and disposed when the engine stops.
+
+    At start-up the database must be at the newest Alembic revision: a SQLite
+    file is created or upgraded automatically, any other database must be
+    upgraded with `scrapy db upgrade`; a database that cannot be used stops the
+    crawl before it fetches anything, with the URL's password masked.
+
+    The store pipeline, the recrawl middleware and marks, unlisted expiry, the
+    health monitors and the run record all get it with `CrawlDatabase.of(crawler)`.
+    It is first in EXTENSIONS, so it exists before any of them is built.
+
+    Settings: JOBCRAWL_DATABASE_URL.
+    """
+
+    def __init__(self, config: DatabaseConfig, engine: Engine) -> None:
+        self.config = config
+        self.engine = engine
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        config = DatabaseConfig.from_settings(crawler.settings)
+        try:
+            ensure_schema(config.url, auto_upgrade=config.is_sqlite)
+            engine = make_engine(config.url)
+        except SQLAlchemyError as exc:
+            raise RuntimeError(f"{config.where}: cannot use the database: {exc}") from exc
+        except RuntimeError as exc:
+            raise RuntimeError(f"{config.where}: {exc}") from exc
+        database = cls(config, engine)
+        crawler.signals.connect(database.engine_stopped, signal=signals.engine_stopped)
+        return database
+
+    @classmethod
+    def of(cls, crawler: Crawler) -> Self:
+        """The crawl's CrawlDatabase; RuntimeError naming the setting if it is not enabled."""
+        database = crawler.get_extension(cls)
+        if database is None:
+            raise RuntimeError(f"{PATH} is not in EXTENSIONS: jobcrawl's store, recrawl, "
+                               "expiry, monitors and run record need it")
+        return database
+
+    @classmethod
+    def optional(cls, crawler: Crawler) -> Self | None:
+        """The crawl's CrawlDatabase, or None when the crawl runs without one."""
+        return crawler.get_extension(cls)
+
+    @property
+    def redacted_url(self) -> str:
+        return self.config.redacted_url
+
+    def engine_stopped(self) -> None:
+        self.engine.dispose()
