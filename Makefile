@@ -16,7 +16,7 @@ $(STAMP): requirements.txt
 	touch $(STAMP)
 
 demo: setup
-	$(BIN)/python -m jobcrawl.demo.tour --port $(DEMO_PORT)
+	$(BIN)/python -m jobcrawl.demo --port $(DEMO_PORT)
 
 test: setup
 	$(BIN)/python -m pytest

@@ -18,7 +18,7 @@ def free_port() -> int:
 
 def run_demo(tmp_path: Path, port: int) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "jobcrawl.demo.tour", "--port", str(port),
+        [sys.executable, "-m", "jobcrawl.demo", "--port", str(port),
          "--exports", str(tmp_path / "exports")],
         cwd=ROOT, capture_output=True, text=True, timeout=600,
         env={"PATH": "/usr/bin:/bin", "JOBCRAWL_DATABASE_URL": f"sqlite:///{tmp_path / 'demo.db'}"},

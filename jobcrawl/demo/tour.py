@@ -106,7 +106,3 @@ def main() -> None:
     database_url = get_project_settings().get("JOBCRAWL_DATABASE_URL")
     stats = json.loads(stats_path.read_text())
     print(summary(stats, stored_figures(database_url), expected, database_url, exports))
-
-
-if __name__ == "__main__":
-    main()
