@@ -1,6 +1,6 @@
 """W3C microdata items of a parsed page, as extruct's microdata extractor reads them."""
 
-# The reading is extruct's LxmlMicrodataExtractor (BSD licence) with nested=True,
+# The reading is extruct's LxmlMicrodataExtractor (BSD licence, notice in LICENSE) with nested=True,
 # strict=False and add_html_node=True, item for item and value for value; tests compare
 # the two. Importing extruct loads every syntax it knows (RDFa, microformats ...):
 # ~10 MB and 0.1 s for each crawl, all for this one. Unlike extruct, a property's text
