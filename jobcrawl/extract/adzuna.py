@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from jobcrawl.extract.builder import build_item
 from jobcrawl.extract.dates import parse_date
 from jobcrawl.extract.ids import webindex_from_identifier
 from jobcrawl.extract.normalize import employment_terms
@@ -89,24 +90,18 @@ def to_item(result: dict[str, Any], *, source: str, scraped_at: datetime,
     """
     contract_type, _ = employment_terms(result.get("contract_type"))
     _, contract_time = employment_terms(result.get("contract_time"))
-    pay = salary(result, country)
     snippet = result.get("description")
-    return JobItem(
-        webindex=webindex_from_identifier(result.get("id")) or "",
+    return build_item(
         source=source,
+        scraped_at=scraped_at,
+        webindex=webindex_from_identifier(result.get("id")) or "",
         url=result_url(result),
         title=_line(result.get("title")) or "",
         company=_name(result.get("company"), "display_name"),
         location=_name(result.get("location"), "display_name"),
         category=_name(result.get("category"), "label"),
-        contract_type=contract_type,
-        contract_time=contract_time,
+        terms=(contract_type, contract_time),
         description=html_to_text(snippet) if isinstance(snippet, str) else "",
-        salary_raw=pay.raw,
-        salary_min=pay.min,
-        salary_max=pay.max,
-        salary_currency=pay.currency,
-        salary_period=pay.period,
-        date_posted=date_posted(result),  # type: ignore[arg-type]
-        scraped_at=scraped_at,
+        salary=salary(result, country),
+        date_posted=date_posted(result),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from jobcrawl.extract.builder import build_item
 from jobcrawl.extract.dates import parse_date
 from jobcrawl.extract.normalize import employment_terms
 from jobcrawl.extract.salary import Salary, normalize_period, salary_from_jsonld
@@ -102,27 +103,16 @@ def to_item(
     `fallback_url` stands in when the job has no ``jobUrl``. Ashby gives no closing
     date and no company name: the normalize pipeline looks for a closing date in the text.
     """
-    contract_type, contract_time = employment_terms(job.get("employmentType"))
-    pay = salary(job)
-    return JobItem(
-        webindex=_text(job.get("id")) or "",
+    return build_item(
         source=source,
+        scraped_at=scraped_at,
+        webindex=_text(job.get("id")) or "",
         url=_text(job.get("jobUrl")) or fallback_url,
         title=_text(job.get("title")) or "",
-        company=None,
         location=location(job),
         category=category(job),
-        contract_type=contract_type,
-        contract_time=contract_time,
+        terms=employment_terms(job.get("employmentType")),
         description=description(job),
-        salary_raw=pay.raw,
-        salary_min=pay.min,
-        salary_max=pay.max,
-        salary_currency=pay.currency,
-        salary_period=pay.period,
-        date_posted=date_posted(job),  # type: ignore[arg-type]
-        closing_date=None,
-        closing_date_raw=None,
-        closing_date_source=None,
-        scraped_at=scraped_at,
+        salary=salary(job),
+        date_posted=date_posted(job),
     )

@@ -6,6 +6,7 @@ import html
 import re
 from typing import TYPE_CHECKING, Any
 
+from jobcrawl.extract.builder import build_item
 from jobcrawl.extract.dates import parse_date
 from jobcrawl.extract.normalize import employment_terms
 from jobcrawl.extract.salary import Salary, normalize_period, salary_from_jsonld
@@ -134,28 +135,18 @@ def to_item(
     A structured ``application_deadline`` is the closing date when a board sends one;
     otherwise the normalize pipeline looks for one in the description.
     """
-    contract_type, contract_time = contract_terms(job)
-    pay = salary(job)
-    deadline = _text(job.get("application_deadline"))
-    return JobItem(
-        webindex=_text(job.get("id")) or "",
+    return build_item(
         source=source,
+        scraped_at=scraped_at,
+        webindex=_text(job.get("id")) or "",
         url=_text(job.get("absolute_url")) or fallback_url,
         title=_text(job.get("title")) or "",
         company=_text(job.get("company_name")),
         location=location(job),
         category=category(job),
-        contract_type=contract_type,
-        contract_time=contract_time,
+        terms=contract_terms(job),
         description=description(job),
-        salary_raw=pay.raw,
-        salary_min=pay.min,
-        salary_max=pay.max,
-        salary_currency=pay.currency,
-        salary_period=pay.period,
-        date_posted=date_posted(job),  # type: ignore[arg-type]
-        closing_date=None,
-        closing_date_raw=deadline,
-        closing_date_source="structured" if deadline else None,
-        scraped_at=scraped_at,
+        salary=salary(job),
+        date_posted=date_posted(job),
+        closing_date_raw=_text(job.get("application_deadline")),
     )

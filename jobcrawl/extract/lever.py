@@ -6,6 +6,7 @@ import html
 from datetime import UTC, date, datetime
 from typing import Any
 
+from jobcrawl.extract.builder import build_item
 from jobcrawl.extract.normalize import employment_terms
 from jobcrawl.extract.salary import Salary, normalize_period, salary_from_jsonld
 from jobcrawl.extract.text import clean_line, html_to_text
@@ -108,27 +109,16 @@ def to_item(
     Lever has no closing-date field and no company name: the normalize pipeline looks
     for a closing date in the description.
     """
-    contract_type, contract_time = employment_terms(_categories(posting).get("commitment"))
-    pay = salary(posting)
-    return JobItem(
-        webindex=_text(posting.get("id")) or "",
+    return build_item(
         source=source,
+        scraped_at=scraped_at,
+        webindex=_text(posting.get("id")) or "",
         url=_text(posting.get("hostedUrl")) or fallback_url,
         title=_text(posting.get("text")) or "",
-        company=None,
         location=location(posting),
         category=category(posting),
-        contract_type=contract_type,
-        contract_time=contract_time,
+        terms=employment_terms(_categories(posting).get("commitment")),
         description=description(posting),
-        salary_raw=pay.raw,
-        salary_min=pay.min,
-        salary_max=pay.max,
-        salary_currency=pay.currency,
-        salary_period=pay.period,
+        salary=salary(posting),
         date_posted=date_posted(posting),
-        closing_date=None,
-        closing_date_raw=None,
-        closing_date_source=None,
-        scraped_at=scraped_at,
     )

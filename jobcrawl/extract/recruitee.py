@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from jobcrawl.extract.builder import build_item
 from jobcrawl.extract.dates import parse_date
 from jobcrawl.extract.ids import webindex_from_identifier
 from jobcrawl.extract.normalize import employment_terms
@@ -94,27 +95,18 @@ def to_item(offer: dict[str, Any], *, source: str, scraped_at: datetime,
     close_at is the structured closing date (resolved by the normalize pipeline).
     Never raises on a missing or oddly typed field.
     """
-    contract_type, contract_time = employment_terms(offer.get("employment_type_code"))
-    pay = salary(offer)
-    closing_raw = _line(offer.get("close_at"))
-    return JobItem(
-        webindex=webindex_from_identifier(offer.get("id")) or "",
+    return build_item(
         source=source,
+        scraped_at=scraped_at,
+        webindex=webindex_from_identifier(offer.get("id")) or "",
         url=offer_url(offer, company),
         title=_line(offer.get("title")) or "",
         company=_line(offer.get("company_name")),
         location=location(offer),
         category=_line(offer.get("department")),
-        contract_type=contract_type,
-        contract_time=contract_time,
+        terms=employment_terms(offer.get("employment_type_code")),
         description=description(offer),
-        salary_raw=pay.raw,
-        salary_min=pay.min,
-        salary_max=pay.max,
-        salary_currency=pay.currency,
-        salary_period=pay.period,
-        date_posted=date_posted(offer),  # type: ignore[arg-type]
-        closing_date_raw=closing_raw,
-        closing_date_source="structured" if closing_raw else None,
-        scraped_at=scraped_at,
+        salary=salary(offer),
+        date_posted=date_posted(offer),
+        closing_date_raw=_line(offer.get("close_at")),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from jobcrawl.extract.builder import build_item
 from jobcrawl.extract.dates import parse_date
 from jobcrawl.extract.ids import webindex_from_identifier
 from jobcrawl.extract.normalize import employment_terms
@@ -89,28 +90,19 @@ def to_item(detail: dict[str, Any], *, scraped_at: datetime,
     """
     record = {**(summary or {}), **{k: v for k, v in detail.items() if v is not None}}
     job = job_id(record) or ""
-    contract_type, contract_time = contract_terms(record)
-    pay = salary(record)
     html = record.get("jobDescription")
-    closing_raw = _line(record, "expirationDate")
     posted = _line(record, "datePosted") or _line(record, "date")
-    return JobItem(
-        webindex=job,
+    return build_item(
         source=SOURCE,
+        scraped_at=scraped_at,
+        webindex=job,
         url=_line(record, "jobUrl") or detail_url(job),
         title=_line(record, "jobTitle") or "",
         company=_line(record, "employerName"),
         location=_line(record, "locationName"),
-        contract_type=contract_type,
-        contract_time=contract_time,
+        terms=contract_terms(record),
         description=html_to_text(html) if isinstance(html, str) else "",
-        salary_raw=pay.raw,
-        salary_min=pay.min,
-        salary_max=pay.max,
-        salary_currency=pay.currency,
-        salary_period=pay.period,
-        date_posted=_date(posted),  # type: ignore[arg-type]
-        closing_date_raw=closing_raw,
-        closing_date_source="structured" if closing_raw else None,
-        scraped_at=scraped_at,
+        salary=salary(record),
+        date_posted=_date(posted),
+        closing_date_raw=_line(record, "expirationDate"),
     )

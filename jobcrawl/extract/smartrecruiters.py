@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING, Any
 
+from jobcrawl.extract.builder import build_item
 from jobcrawl.extract.dates import parse_date
 from jobcrawl.extract.normalize import employment_terms
 from jobcrawl.extract.text import clean_line, html_to_text
@@ -106,19 +107,17 @@ def to_item(
     The Posting API gives neither salary nor closing date: the normalize pipeline looks
     for both in the description.
     """
-    contract_type, contract_time = contract_terms(posting)
     company = posting.get("company")
-    return JobItem(
-        webindex=posting_id(posting) or "",
+    return build_item(
         source=source,
+        scraped_at=scraped_at,
+        webindex=posting_id(posting) or "",
         url=_text(posting.get("postingUrl")) or fallback_url,
         title=_text(posting.get("name")) or "",
         company=_text(company.get("name")) if isinstance(company, dict) else None,
         location=location(posting),
         category=category(posting),
-        contract_type=contract_type,
-        contract_time=contract_time,
+        terms=contract_terms(posting),
         description=description(posting),
-        date_posted=date_posted(posting),  # type: ignore[arg-type]
-        scraped_at=scraped_at,
+        date_posted=date_posted(posting),
     )

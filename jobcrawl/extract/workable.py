@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from jobcrawl.extract.builder import build_item
 from jobcrawl.extract.dates import parse_date
 from jobcrawl.extract.normalize import employment_terms
 from jobcrawl.extract.text import clean_line, html_to_text
@@ -95,18 +96,16 @@ def to_item(
     the job has neither ``url`` nor ``shortlink``. The widget API gives no salary and no
     closing date: the normalize pipeline looks for both in the description.
     """
-    contract_type, contract_time = employment_terms(job.get("employment_type"))
-    return JobItem(
-        webindex=_text(job.get("shortcode")) or "",
+    return build_item(
         source=source,
+        scraped_at=scraped_at,
+        webindex=_text(job.get("shortcode")) or "",
         url=_text(job.get("url")) or _text(job.get("shortlink")) or fallback_url,
         title=_text(job.get("title")) or "",
         company=company,
         location=location(job),
         category=category(job),
-        contract_type=contract_type,
-        contract_time=contract_time,
+        terms=employment_terms(job.get("employment_type")),
         description=description(job),
-        date_posted=date_posted(job),  # type: ignore[arg-type]
-        scraped_at=scraped_at,
+        date_posted=date_posted(job),
     )
