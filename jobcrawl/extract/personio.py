@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 from lxml import etree
 
 from jobcrawl.extract.builder import build_item
-from jobcrawl.extract.dates import parse_date
 from jobcrawl.extract.normalize import employment_terms
+from jobcrawl.extract.records import date_or_text
 from jobcrawl.extract.text import clean_line, html_to_text
 from jobcrawl.items import JobItem
 
@@ -109,7 +109,7 @@ def description(position: dict[str, Any]) -> str:
 def date_posted(position: dict[str, Any]) -> date | str | None:
     """createdAt ("2024-03-05T09:12:44+01:00") keeps its own calendar date."""
     raw = _line(position, "createdAt")
-    return parse_date(raw) or raw
+    return date_or_text(raw)
 
 
 def to_item(position: dict[str, Any], *, source: str, scraped_at: datetime,

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from jobcrawl.extract.builder import build_item
-from jobcrawl.extract.dates import parse_date
 from jobcrawl.extract.ids import webindex_from_identifier
 from jobcrawl.extract.normalize import employment_terms
+from jobcrawl.extract.records import count, date_or_text, json_text, records
 from jobcrawl.extract.salary import Salary, currency_code, normalize_period, to_amount
-from jobcrawl.extract.text import clean_line, html_to_text
+from jobcrawl.extract.text import html_to_text
 from jobcrawl.items import JobItem
 
 if TYPE_CHECKING:
@@ -21,12 +21,7 @@ API_ROOT = "https://www.reed.co.uk/api/1.0"
 
 def search_results(payload: Any) -> tuple[list[dict[str, Any]], int | None]:
     """(results, totalResults) of a ``/search`` response; ([], None) for any other shape."""
-    if not isinstance(payload, dict):
-        return [], None
-    results = payload.get("results")
-    found = [r for r in results if isinstance(r, dict)] if isinstance(results, list) else []
-    total = payload.get("totalResults")
-    return found, total if isinstance(total, int) and not isinstance(total, bool) else None
+    return records(payload, "results"), count(payload, "totalResults")
 
 
 def job_id(record: dict[str, Any]) -> str | None:
@@ -39,10 +34,7 @@ def detail_url(job: str) -> str:
 
 
 def _line(record: dict[str, Any], key: str) -> str | None:
-    value = record.get(key)
-    if isinstance(value, bool):
-        return None
-    return clean_line(str(value)) if isinstance(value, str | int | float) else None
+    return json_text(record.get(key))
 
 
 def contract_terms(record: dict[str, Any]) -> tuple[str | None, str | None]:
@@ -78,7 +70,7 @@ def salary(record: dict[str, Any]) -> Salary:
 
 def _date(raw: str | None) -> date | str | None:
     # Reed writes dates day first: 05/03/2024 is 5 March.
-    return parse_date(raw, dayfirst=True) or raw
+    return date_or_text(raw, dayfirst=True)
 
 
 def to_item(detail: dict[str, Any], *, scraped_at: datetime,
