@@ -83,8 +83,7 @@ def salary(job: dict[str, Any]) -> Salary:
 
 
 def date_posted(job: dict[str, Any]) -> date | str | None:
-    raw = json_text(job.get("publishedAt"))
-    return date_or_text(raw)
+    return date_or_text(json_text(job.get("publishedAt")))
 
 
 def to_item(

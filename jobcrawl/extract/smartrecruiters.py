@@ -85,8 +85,7 @@ def description(posting: dict[str, Any]) -> str:
 
 
 def date_posted(posting: dict[str, Any]) -> date | str | None:
-    raw = json_text(posting.get("releasedDate"))
-    return date_or_text(raw)
+    return date_or_text(json_text(posting.get("releasedDate")))
 
 
 def to_item(
