@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from jobcrawl.extract.dates import parse_date
+from jobcrawl.extract.builder import build_item
 from jobcrawl.extract.ids import webindex_from_identifier
 from jobcrawl.extract.normalize import employment_terms
+from jobcrawl.extract.records import count, date_or_text, json_text, records
 from jobcrawl.extract.salary import Salary, salary_from_jsonld
-from jobcrawl.extract.text import clean_line, html_to_text
+from jobcrawl.extract.text import html_to_text
 from jobcrawl.items import JobItem
 
 if TYPE_CHECKING:
@@ -29,12 +30,7 @@ SALARY_PERIOD = "year"
 
 def search_results(payload: Any) -> tuple[list[dict[str, Any]], int | None]:
     """(results, count) of a search response; ([], None) for any other shape."""
-    if not isinstance(payload, dict):
-        return [], None
-    results = payload.get("results")
-    found = [r for r in results if isinstance(r, dict)] if isinstance(results, list) else []
-    count = payload.get("count")
-    return found, count if isinstance(count, int) and not isinstance(count, bool) else None
+    return records(payload, "results"), count(payload, "count")
 
 
 def is_predicted_salary(result: dict[str, Any]) -> bool:
@@ -42,15 +38,9 @@ def is_predicted_salary(result: dict[str, Any]) -> bool:
     return str(result.get("salary_is_predicted")) == "1"
 
 
-def _line(value: Any) -> str | None:
-    if isinstance(value, bool):
-        return None
-    return clean_line(str(value)) if isinstance(value, str | int | float) else None
-
-
 def _name(value: Any, key: str) -> str | None:
     """company.display_name, location.display_name, category.label ..."""
-    return _line(value.get(key)) if isinstance(value, dict) else None
+    return json_text(value.get(key)) if isinstance(value, dict) else None
 
 
 def salary(result: dict[str, Any], country: str) -> Salary:
@@ -71,13 +61,13 @@ def result_url(result: dict[str, Any]) -> str:
     The API has no per-ad endpoint to fall back on, so an ad without one keeps an
     empty url and the validate pipeline drops and counts it.
     """
-    return _line(result.get("redirect_url")) or ""
+    return json_text(result.get("redirect_url")) or ""
 
 
 def date_posted(result: dict[str, Any]) -> date | str | None:
     """created ("2024-03-05T09:12:44Z") as a date; unreadable stays a string."""
-    raw = _line(result.get("created"))
-    return parse_date(raw) or raw
+    raw = json_text(result.get("created"))
+    return date_or_text(raw)
 
 
 def to_item(result: dict[str, Any], *, source: str, scraped_at: datetime,
@@ -89,24 +79,18 @@ def to_item(result: dict[str, Any], *, source: str, scraped_at: datetime,
     """
     contract_type, _ = employment_terms(result.get("contract_type"))
     _, contract_time = employment_terms(result.get("contract_time"))
-    pay = salary(result, country)
     snippet = result.get("description")
-    return JobItem(
-        webindex=webindex_from_identifier(result.get("id")) or "",
+    return build_item(
         source=source,
+        scraped_at=scraped_at,
+        webindex=webindex_from_identifier(result.get("id")) or "",
         url=result_url(result),
-        title=_line(result.get("title")) or "",
+        title=json_text(result.get("title")) or "",
         company=_name(result.get("company"), "display_name"),
         location=_name(result.get("location"), "display_name"),
         category=_name(result.get("category"), "label"),
-        contract_type=contract_type,
-        contract_time=contract_time,
+        terms=(contract_type, contract_time),
         description=html_to_text(snippet) if isinstance(snippet, str) else "",
-        salary_raw=pay.raw,
-        salary_min=pay.min,
-        salary_max=pay.max,
-        salary_currency=pay.currency,
-        salary_period=pay.period,
-        date_posted=date_posted(result),  # type: ignore[arg-type]
-        scraped_at=scraped_at,
+        salary=salary(result, country),
+        date_posted=date_posted(result),
     )

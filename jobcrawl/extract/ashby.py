@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from jobcrawl.extract.dates import parse_date
+from jobcrawl.extract.builder import build_item
 from jobcrawl.extract.normalize import employment_terms
+from jobcrawl.extract.records import date_or_text, json_text, records
 from jobcrawl.extract.salary import Salary, normalize_period, salary_from_jsonld
-from jobcrawl.extract.text import clean_line, html_to_text
+from jobcrawl.extract.text import html_to_text
 from jobcrawl.items import JobItem
 
 if TYPE_CHECKING:
@@ -20,19 +21,12 @@ _ONE_UNIT = re.compile(r"1\s+([A-Za-z]+)")
 
 def jobs(page: Any) -> list[dict[str, Any]]:
     """The job records of a board response (``{"apiVersion": "1", "jobs": [...]}``)."""
-    found = page.get("jobs") if isinstance(page, dict) else None
-    return [job for job in found if isinstance(job, dict)] if isinstance(found, list) else []
+    return records(page, "jobs")
 
 
 def is_listed(job: dict[str, Any]) -> bool:
     """False for a job the company keeps off its public board (``isListed: false``)."""
     return job.get("isListed") is not False
-
-
-def _text(value: Any) -> str | None:
-    if isinstance(value, str | int | float) and not isinstance(value, bool):
-        return clean_line(str(value))
-    return None
 
 
 def location(job: dict[str, Any]) -> str | None:
@@ -43,14 +37,14 @@ def location(job: dict[str, Any]) -> str | None:
         entries += [entry.get("location") for entry in secondary if isinstance(entry, dict)]
     places: list[str] = []
     for entry in entries:
-        place = _text(entry)
+        place = json_text(entry)
         if place and place not in places:
             places.append(place)
     return " / ".join(places) or None
 
 
 def category(job: dict[str, Any]) -> str | None:
-    return _text(job.get("department")) or _text(job.get("team"))
+    return json_text(job.get("department")) or json_text(job.get("team"))
 
 
 def description(job: dict[str, Any]) -> str:
@@ -82,16 +76,14 @@ def salary(job: dict[str, Any]) -> Salary:
                            "unitText": _period(component.get("interval"))}}
             )
             break
-    summary = _text(compensation.get("scrapeableCompensationSalarySummary"))
+    summary = json_text(compensation.get("scrapeableCompensationSalarySummary"))
     if summary:
         return Salary(summary, found.min, found.max, found.currency, found.period)
     return found
 
 
 def date_posted(job: dict[str, Any]) -> date | str | None:
-    raw = _text(job.get("publishedAt"))
-    parsed = parse_date(raw)
-    return parsed if parsed is not None else raw
+    return date_or_text(json_text(job.get("publishedAt")))
 
 
 def to_item(
@@ -102,27 +94,16 @@ def to_item(
     `fallback_url` stands in when the job has no ``jobUrl``. Ashby gives no closing
     date and no company name: the normalize pipeline looks for a closing date in the text.
     """
-    contract_type, contract_time = employment_terms(job.get("employmentType"))
-    pay = salary(job)
-    return JobItem(
-        webindex=_text(job.get("id")) or "",
+    return build_item(
         source=source,
-        url=_text(job.get("jobUrl")) or fallback_url,
-        title=_text(job.get("title")) or "",
-        company=None,
+        scraped_at=scraped_at,
+        webindex=json_text(job.get("id")) or "",
+        url=json_text(job.get("jobUrl")) or fallback_url,
+        title=json_text(job.get("title")) or "",
         location=location(job),
         category=category(job),
-        contract_type=contract_type,
-        contract_time=contract_time,
+        terms=employment_terms(job.get("employmentType")),
         description=description(job),
-        salary_raw=pay.raw,
-        salary_min=pay.min,
-        salary_max=pay.max,
-        salary_currency=pay.currency,
-        salary_period=pay.period,
-        date_posted=date_posted(job),  # type: ignore[arg-type]
-        closing_date=None,
-        closing_date_raw=None,
-        closing_date_source=None,
-        scraped_at=scraped_at,
+        salary=salary(job),
+        date_posted=date_posted(job),
     )

@@ -17,10 +17,12 @@ from urllib.parse import urljoin, urlsplit
 from lxml import etree
 from w3lib.html import replace_entities
 
+from jobcrawl.extract.builder import build_item
 from jobcrawl.extract.dates import parse_date
 from jobcrawl.extract.feedreader import RDF_NS
 from jobcrawl.extract.ids import webindex_from_url
 from jobcrawl.extract.normalize import employment_terms
+from jobcrawl.extract.salary import Salary
 from jobcrawl.extract.text import clean_line, html_to_text, tidy_paragraphs
 from jobcrawl.extract.urls import canonical_url
 from jobcrawl.items import JobItem
@@ -161,19 +163,15 @@ def _location(children: _Children) -> str | None:
 
 def _item(children: _Children, context: FeedContext, **fields: Any) -> JobItem:
     """A JobItem with `fields` plus the job fields that every dialect reads alike."""
-    contract_type, contract_time = employment_terms(children.lines(JOB_TYPE))
-    closing = children.value(CLOSING)
-    return JobItem(
+    return build_item(
         source=context.source,
+        scraped_at=context.scraped_at,
         company=children.line(COMPANY),
         location=_location(children),
         category=", ".join(children.lines(CATEGORY)) or None,
-        contract_type=contract_type,
-        contract_time=contract_time,
-        salary_raw=children.line(SALARY),
-        closing_date_raw=closing,
-        closing_date_source="structured" if closing else None,
-        scraped_at=context.scraped_at,
+        terms=employment_terms(children.lines(JOB_TYPE)),
+        salary=Salary(raw=children.line(SALARY)),
+        closing_date_raw=children.value(CLOSING),
         **fields,
     )
 

@@ -6,10 +6,11 @@ import html
 import re
 from typing import TYPE_CHECKING, Any
 
-from jobcrawl.extract.dates import parse_date
+from jobcrawl.extract.builder import build_item
 from jobcrawl.extract.normalize import employment_terms
+from jobcrawl.extract.records import date_or_text, json_text, records
 from jobcrawl.extract.salary import Salary, normalize_period, salary_from_jsonld
-from jobcrawl.extract.text import clean_line, html_to_text
+from jobcrawl.extract.text import html_to_text
 from jobcrawl.items import JobItem
 
 if TYPE_CHECKING:
@@ -26,21 +27,14 @@ _PAY_PERIOD_FIELD = re.compile(r"(?:pay|salary|wage).*(?:frequency|period|interv
 
 def jobs(page: Any) -> list[dict[str, Any]]:
     """The job records of a list response (``{"jobs": [...], "meta": {"total": N}}``)."""
-    found = page.get("jobs") if isinstance(page, dict) else None
-    return [job for job in found if isinstance(job, dict)] if isinstance(found, list) else []
-
-
-def _text(value: Any) -> str | None:
-    if isinstance(value, str | int | float) and not isinstance(value, bool):
-        return clean_line(str(value))
-    return None
+    return records(page, "jobs")
 
 
 def _names(entries: Any, key: str = "name") -> list[str]:
     """The distinct `key` texts of a list of dicts, in order."""
     names: list[str] = []
     for entry in entries if isinstance(entries, list) else []:
-        name = _text(entry.get(key)) if isinstance(entry, dict) else None
+        name = json_text(entry.get(key)) if isinstance(entry, dict) else None
         if name and name not in names:
             names.append(name)
     return names
@@ -49,14 +43,14 @@ def _names(entries: Any, key: str = "name") -> list[str]:
 def location(job: dict[str, Any]) -> str | None:
     """``location.name``; without one, the job's offices (their location, else name)."""
     place = job.get("location")
-    name = _text(place.get("name")) if isinstance(place, dict) else None
+    name = json_text(place.get("name")) if isinstance(place, dict) else None
     if name:
         return name
     offices = job.get("offices") if isinstance(job.get("offices"), list) else []
     places: list[str] = []
     for office in offices:
         if isinstance(office, dict):
-            found = _text(office.get("location")) or _text(office.get("name"))
+            found = json_text(office.get("location")) or json_text(office.get("name"))
             if found and found not in places:
                 places.append(found)
     return " / ".join(places) or None
@@ -100,8 +94,8 @@ def salary(job: dict[str, Any]) -> Salary:
             continue
         low = value.get("min_value", value.get("amount"))
         high = value.get("max_value", value.get("amount"))
-        period = normalize_period(_text(entry.get("name"))) or normalize_period(
-            _text(_field_value(job, _PAY_PERIOD_FIELD))
+        period = normalize_period(json_text(entry.get("name"))) or normalize_period(
+            json_text(_field_value(job, _PAY_PERIOD_FIELD))
         )
         found = salary_from_jsonld(
             {"currency": value.get("unit"),
@@ -114,9 +108,8 @@ def salary(job: dict[str, Any]) -> Salary:
 
 def date_posted(job: dict[str, Any]) -> date | str | None:
     """``first_published``; boards that lack it give only ``updated_at``, the next best."""
-    raw = _text(job.get("first_published")) or _text(job.get("updated_at"))
-    parsed = parse_date(raw)
-    return parsed if parsed is not None else raw
+    raw = json_text(job.get("first_published")) or json_text(job.get("updated_at"))
+    return date_or_text(raw)
 
 
 def description(job: dict[str, Any]) -> str:
@@ -134,28 +127,18 @@ def to_item(
     A structured ``application_deadline`` is the closing date when a board sends one;
     otherwise the normalize pipeline looks for one in the description.
     """
-    contract_type, contract_time = contract_terms(job)
-    pay = salary(job)
-    deadline = _text(job.get("application_deadline"))
-    return JobItem(
-        webindex=_text(job.get("id")) or "",
+    return build_item(
         source=source,
-        url=_text(job.get("absolute_url")) or fallback_url,
-        title=_text(job.get("title")) or "",
-        company=_text(job.get("company_name")),
+        scraped_at=scraped_at,
+        webindex=json_text(job.get("id")) or "",
+        url=json_text(job.get("absolute_url")) or fallback_url,
+        title=json_text(job.get("title")) or "",
+        company=json_text(job.get("company_name")),
         location=location(job),
         category=category(job),
-        contract_type=contract_type,
-        contract_time=contract_time,
+        terms=contract_terms(job),
         description=description(job),
-        salary_raw=pay.raw,
-        salary_min=pay.min,
-        salary_max=pay.max,
-        salary_currency=pay.currency,
-        salary_period=pay.period,
-        date_posted=date_posted(job),  # type: ignore[arg-type]
-        closing_date=None,
-        closing_date_raw=deadline,
-        closing_date_source="structured" if deadline else None,
-        scraped_at=scraped_at,
+        salary=salary(job),
+        date_posted=date_posted(job),
+        closing_date_raw=json_text(job.get("application_deadline")),
     )

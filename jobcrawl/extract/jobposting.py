@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from jobcrawl.extract.builder import build_item
 from jobcrawl.extract.dates import parse_date
 from jobcrawl.extract.ids import webindex_from_identifier, webindex_from_url
 from jobcrawl.extract.normalize import employment_terms
@@ -135,29 +136,19 @@ def to_item(
     what cannot be read stays None / "".
     """
     url = posting_url(posting, response)
-    contract_type, contract_time = employment_terms(posting.get("employmentType"))
-    salary = salary_from_jsonld(posting.get("baseSalary"))
-    closing_raw = _text(posting.get("validThrough"))
     description = posting.get("description")
-    return JobItem(
-        webindex=webindex_from_identifier(posting.get("identifier")) or webindex_from_url(url),
+    return build_item(
         source=source,
+        scraped_at=scraped_at,
+        webindex=webindex_from_identifier(posting.get("identifier")) or webindex_from_url(url),
         url=url,
         title=_text(posting.get("title")) or "",
         company=company(posting),
         location=location(posting),
         category=category(posting),
-        contract_type=contract_type,
-        contract_time=contract_time,
+        terms=employment_terms(posting.get("employmentType")),
         description=html_to_text(description) if isinstance(description, str) else "",
-        salary_raw=salary.raw,
-        salary_min=salary.min,
-        salary_max=salary.max,
-        salary_currency=salary.currency,
-        salary_period=salary.period,
-        date_posted=_date_posted(posting),  # type: ignore[arg-type]
-        closing_date=None,
-        closing_date_raw=closing_raw,
-        closing_date_source="structured" if closing_raw else None,
-        scraped_at=scraped_at,
+        salary=salary_from_jsonld(posting.get("baseSalary")),
+        date_posted=_date_posted(posting),
+        closing_date_raw=_text(posting.get("validThrough")),
     )

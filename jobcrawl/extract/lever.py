@@ -6,9 +6,11 @@ import html
 from datetime import UTC, date, datetime
 from typing import Any
 
+from jobcrawl.extract.builder import build_item
 from jobcrawl.extract.normalize import employment_terms
+from jobcrawl.extract.records import json_text
 from jobcrawl.extract.salary import Salary, normalize_period, salary_from_jsonld
-from jobcrawl.extract.text import clean_line, html_to_text
+from jobcrawl.extract.text import html_to_text
 from jobcrawl.items import JobItem
 
 
@@ -17,12 +19,6 @@ def postings(page: Any) -> list[dict[str, Any]]:
     if not isinstance(page, list):
         return []
     return [posting for posting in page if isinstance(posting, dict)]
-
-
-def _text(value: Any) -> str | None:
-    if isinstance(value, str | int | float) and not isinstance(value, bool):
-        return clean_line(str(value))
-    return None
 
 
 def _categories(posting: dict[str, Any]) -> dict[str, Any]:
@@ -36,16 +32,16 @@ def location(posting: dict[str, Any]) -> str | None:
     places: list[str] = []
     every = categories.get("allLocations")
     for entry in every if isinstance(every, list) else []:
-        place = _text(entry)
+        place = json_text(entry)
         if place and place not in places:
             places.append(place)
-    return " / ".join(places) or _text(categories.get("location"))
+    return " / ".join(places) or json_text(categories.get("location"))
 
 
 def category(posting: dict[str, Any]) -> str | None:
     """The department; postings of companies without departments have only a team."""
     categories = _categories(posting)
-    return _text(categories.get("department")) or _text(categories.get("team"))
+    return json_text(categories.get("department")) or json_text(categories.get("team"))
 
 
 def description(posting: dict[str, Any]) -> str:
@@ -57,7 +53,7 @@ def description(posting: dict[str, Any]) -> str:
     for entry in lists if isinstance(lists, list) else []:
         if not isinstance(entry, dict) or not isinstance(entry.get("content"), str):
             continue
-        heading = _text(entry.get("text"))
+        heading = json_text(entry.get("text"))
         if heading:
             parts.append(f"<h3>{html.escape(heading)}</h3>")
         parts.append(f"<ul>{entry['content']}</ul>")
@@ -74,7 +70,7 @@ def salary(posting: dict[str, Any]) -> Salary:
     found = Salary()
     pay = posting.get("salaryRange")
     if isinstance(pay, dict):
-        interval = _text(pay.get("interval"))
+        interval = json_text(pay.get("interval"))
         # "per-year-salary", "per-hour-wage": the words, not the hyphens, name the period.
         period = normalize_period(interval.replace("-", " ")) if interval else None
         found = salary_from_jsonld(
@@ -82,7 +78,7 @@ def salary(posting: dict[str, Any]) -> Salary:
              "value": {"minValue": pay.get("min"), "maxValue": pay.get("max"),
                        "unitText": period}}
         )
-    own_words = _text(posting.get("salaryDescriptionPlain"))
+    own_words = json_text(posting.get("salaryDescriptionPlain"))
     if own_words:
         return Salary(own_words, found.min, found.max, found.currency, found.period)
     return found
@@ -108,27 +104,16 @@ def to_item(
     Lever has no closing-date field and no company name: the normalize pipeline looks
     for a closing date in the description.
     """
-    contract_type, contract_time = employment_terms(_categories(posting).get("commitment"))
-    pay = salary(posting)
-    return JobItem(
-        webindex=_text(posting.get("id")) or "",
+    return build_item(
         source=source,
-        url=_text(posting.get("hostedUrl")) or fallback_url,
-        title=_text(posting.get("text")) or "",
-        company=None,
+        scraped_at=scraped_at,
+        webindex=json_text(posting.get("id")) or "",
+        url=json_text(posting.get("hostedUrl")) or fallback_url,
+        title=json_text(posting.get("text")) or "",
         location=location(posting),
         category=category(posting),
-        contract_type=contract_type,
-        contract_time=contract_time,
+        terms=employment_terms(_categories(posting).get("commitment")),
         description=description(posting),
-        salary_raw=pay.raw,
-        salary_min=pay.min,
-        salary_max=pay.max,
-        salary_currency=pay.currency,
-        salary_period=pay.period,
+        salary=salary(posting),
         date_posted=date_posted(posting),
-        closing_date=None,
-        closing_date_raw=None,
-        closing_date_source=None,
-        scraped_at=scraped_at,
     )

@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
-from jobcrawl.extract.dates import parse_date
+from jobcrawl.extract.builder import build_item
 from jobcrawl.extract.normalize import employment_terms
+from jobcrawl.extract.records import date_or_text
 from jobcrawl.extract.text import clean_line, html_to_text
 from jobcrawl.items import JobItem
 
@@ -108,7 +109,7 @@ def description(position: dict[str, Any]) -> str:
 def date_posted(position: dict[str, Any]) -> date | str | None:
     """createdAt ("2024-03-05T09:12:44+01:00") keeps its own calendar date."""
     raw = _line(position, "createdAt")
-    return parse_date(raw) or raw
+    return date_or_text(raw)
 
 
 def to_item(position: dict[str, Any], *, source: str, scraped_at: datetime,
@@ -118,18 +119,16 @@ def to_item(position: dict[str, Any], *, source: str, scraped_at: datetime,
     The feed has no closing date or salary fields: the normalize pipeline looks for
     both in the description text. Never raises on a missing field.
     """
-    contract_type, contract_time = contract_terms(position)
-    return JobItem(
-        webindex=_line(position, "id") or "",
+    return build_item(
         source=source,
+        scraped_at=scraped_at,
+        webindex=_line(position, "id") or "",
         url=position_url(position, company),
         title=_line(position, "name") or "",
         company=_line(position, "subcompany"),
         location=location(position),
         category=_line(position, "department") or _line(position, "recruitingCategory"),
-        contract_type=contract_type,
-        contract_time=contract_time,
+        terms=contract_terms(position),
         description=description(position),
-        date_posted=date_posted(position),  # type: ignore[arg-type]
-        scraped_at=scraped_at,
+        date_posted=date_posted(position),
     )

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from jobcrawl.extract.dates import parse_date
+from jobcrawl.extract.builder import build_item
 from jobcrawl.extract.ids import webindex_from_identifier
 from jobcrawl.extract.normalize import employment_terms
+from jobcrawl.extract.records import date_or_text, json_text, records
 from jobcrawl.extract.salary import (
     Salary,
     normalize_period,
     parse_salary_text,
     salary_from_jsonld,
 )
-from jobcrawl.extract.text import clean_line, html_to_text
+from jobcrawl.extract.text import html_to_text
 from jobcrawl.items import JobItem
 
 if TYPE_CHECKING:
@@ -22,8 +23,7 @@ if TYPE_CHECKING:
 
 def offers(payload: Any) -> list[dict[str, Any]]:
     """The offer objects of an ``/api/offers`` response; [] for any other shape."""
-    found = payload.get("offers") if isinstance(payload, dict) else None
-    return [offer for offer in found if isinstance(offer, dict)] if isinstance(found, list) else []
+    return records(payload, "offers")
 
 
 def is_published(offer: dict[str, Any]) -> bool:
@@ -32,27 +32,21 @@ def is_published(offer: dict[str, Any]) -> bool:
     return status is None or status == "published"
 
 
-def _line(value: Any) -> str | None:
-    if isinstance(value, bool):
-        return None
-    return clean_line(str(value)) if isinstance(value, str | int | float) else None
-
-
 def offer_url(offer: dict[str, Any], company: str) -> str:
     """careers_url (the public ad page), else the API URL of this one offer."""
-    public = _line(offer.get("careers_url"))
+    public = json_text(offer.get("careers_url"))
     if public:
         return public
-    key = _line(offer.get("slug")) or _line(offer.get("id")) or ""
+    key = json_text(offer.get("slug")) or json_text(offer.get("id")) or ""
     return f"https://{company}.recruitee.com/api/offers/{key}"
 
 
 def location(offer: dict[str, Any]) -> str | None:
     """The offer's own location line, else "city, country"; "Remote" for a remote offer."""
-    written = _line(offer.get("location"))
+    written = json_text(offer.get("location"))
     if written:
         return written
-    parts = [part for part in (_line(offer.get("city")), _line(offer.get("country"))) if part]
+    parts = [part for part in map(json_text, (offer.get("city"), offer.get("country"))) if part]
     if parts:
         return ", ".join(dict.fromkeys(parts))
     return "Remote" if offer.get("remote") is True else None
@@ -83,8 +77,8 @@ def salary(offer: dict[str, Any]) -> Salary:
 
 def date_posted(offer: dict[str, Any]) -> date | str | None:
     """published_at ("2024-03-05 09:12:44 UTC"), else created_at; unreadable stays a string."""
-    raw = _line(offer.get("published_at")) or _line(offer.get("created_at"))
-    return parse_date(raw) or raw
+    raw = json_text(offer.get("published_at")) or json_text(offer.get("created_at"))
+    return date_or_text(raw)
 
 
 def to_item(offer: dict[str, Any], *, source: str, scraped_at: datetime,
@@ -94,27 +88,18 @@ def to_item(offer: dict[str, Any], *, source: str, scraped_at: datetime,
     close_at is the structured closing date (resolved by the normalize pipeline).
     Never raises on a missing or oddly typed field.
     """
-    contract_type, contract_time = employment_terms(offer.get("employment_type_code"))
-    pay = salary(offer)
-    closing_raw = _line(offer.get("close_at"))
-    return JobItem(
-        webindex=webindex_from_identifier(offer.get("id")) or "",
+    return build_item(
         source=source,
-        url=offer_url(offer, company),
-        title=_line(offer.get("title")) or "",
-        company=_line(offer.get("company_name")),
-        location=location(offer),
-        category=_line(offer.get("department")),
-        contract_type=contract_type,
-        contract_time=contract_time,
-        description=description(offer),
-        salary_raw=pay.raw,
-        salary_min=pay.min,
-        salary_max=pay.max,
-        salary_currency=pay.currency,
-        salary_period=pay.period,
-        date_posted=date_posted(offer),  # type: ignore[arg-type]
-        closing_date_raw=closing_raw,
-        closing_date_source="structured" if closing_raw else None,
         scraped_at=scraped_at,
+        webindex=webindex_from_identifier(offer.get("id")) or "",
+        url=offer_url(offer, company),
+        title=json_text(offer.get("title")) or "",
+        company=json_text(offer.get("company_name")),
+        location=location(offer),
+        category=json_text(offer.get("department")),
+        terms=employment_terms(offer.get("employment_type_code")),
+        description=description(offer),
+        salary=salary(offer),
+        date_posted=date_posted(offer),
+        closing_date_raw=json_text(offer.get("close_at")),
     )

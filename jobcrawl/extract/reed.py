@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from jobcrawl.extract.dates import parse_date
+from jobcrawl.extract.builder import build_item
 from jobcrawl.extract.ids import webindex_from_identifier
 from jobcrawl.extract.normalize import employment_terms
+from jobcrawl.extract.records import count, date_or_text, json_text, records
 from jobcrawl.extract.salary import Salary, currency_code, normalize_period, to_amount
-from jobcrawl.extract.text import clean_line, html_to_text
+from jobcrawl.extract.text import html_to_text
 from jobcrawl.items import JobItem
 
 if TYPE_CHECKING:
@@ -20,12 +21,7 @@ API_ROOT = "https://www.reed.co.uk/api/1.0"
 
 def search_results(payload: Any) -> tuple[list[dict[str, Any]], int | None]:
     """(results, totalResults) of a ``/search`` response; ([], None) for any other shape."""
-    if not isinstance(payload, dict):
-        return [], None
-    results = payload.get("results")
-    found = [r for r in results if isinstance(r, dict)] if isinstance(results, list) else []
-    total = payload.get("totalResults")
-    return found, total if isinstance(total, int) and not isinstance(total, bool) else None
+    return records(payload, "results"), count(payload, "totalResults")
 
 
 def job_id(record: dict[str, Any]) -> str | None:
@@ -38,10 +34,7 @@ def detail_url(job: str) -> str:
 
 
 def _line(record: dict[str, Any], key: str) -> str | None:
-    value = record.get(key)
-    if isinstance(value, bool):
-        return None
-    return clean_line(str(value)) if isinstance(value, str | int | float) else None
+    return json_text(record.get(key))
 
 
 def contract_terms(record: dict[str, Any]) -> tuple[str | None, str | None]:
@@ -77,7 +70,7 @@ def salary(record: dict[str, Any]) -> Salary:
 
 def _date(raw: str | None) -> date | str | None:
     # Reed writes dates day first: 05/03/2024 is 5 March.
-    return parse_date(raw, dayfirst=True) or raw
+    return date_or_text(raw, dayfirst=True)
 
 
 def to_item(detail: dict[str, Any], *, scraped_at: datetime,
@@ -89,28 +82,19 @@ def to_item(detail: dict[str, Any], *, scraped_at: datetime,
     """
     record = {**(summary or {}), **{k: v for k, v in detail.items() if v is not None}}
     job = job_id(record) or ""
-    contract_type, contract_time = contract_terms(record)
-    pay = salary(record)
     html = record.get("jobDescription")
-    closing_raw = _line(record, "expirationDate")
     posted = _line(record, "datePosted") or _line(record, "date")
-    return JobItem(
-        webindex=job,
+    return build_item(
         source=SOURCE,
+        scraped_at=scraped_at,
+        webindex=job,
         url=_line(record, "jobUrl") or detail_url(job),
         title=_line(record, "jobTitle") or "",
         company=_line(record, "employerName"),
         location=_line(record, "locationName"),
-        contract_type=contract_type,
-        contract_time=contract_time,
+        terms=contract_terms(record),
         description=html_to_text(html) if isinstance(html, str) else "",
-        salary_raw=pay.raw,
-        salary_min=pay.min,
-        salary_max=pay.max,
-        salary_currency=pay.currency,
-        salary_period=pay.period,
-        date_posted=_date(posted),  # type: ignore[arg-type]
-        closing_date_raw=closing_raw,
-        closing_date_source="structured" if closing_raw else None,
-        scraped_at=scraped_at,
+        salary=salary(record),
+        date_posted=_date(posted),
+        closing_date_raw=_line(record, "expirationDate"),
     )

@@ -8,6 +8,7 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 
 from scrapy.utils.response import get_base_url
 
+from jobcrawl.extract.builder import build_item
 from jobcrawl.extract.dates import parse_date
 from jobcrawl.extract.ids import webindex_from_url
 from jobcrawl.extract.normalize import employment_terms
@@ -137,30 +138,20 @@ def to_item(response: TextResponse, profile: Profile, *, scraped_at: datetime) -
     }
     missing = tuple(name for name, value in values.items() if value is None)
     url = page_canonical_url(response)
-    contract_type, contract_time = employment_terms(
-        [text for text in (values.get("contract_type"), values.get("contract_time")) if text])
-    salary = parse_salary_text(values.get("salary"))
-    closing_raw = values.get("closing_date")
-    item = JobItem(
-        webindex=values.get("webindex") or webindex_from_url(url),
+    item = build_item(
         source=profile.source,
+        scraped_at=scraped_at,
+        webindex=values.get("webindex") or webindex_from_url(url),
         url=url,
         title=values.get("title") or "",
         company=values.get("company"),
         location=values.get("location"),
         category=values.get("category"),
-        contract_type=contract_type,
-        contract_time=contract_time,
+        terms=employment_terms(
+            [text for text in (values.get("contract_type"), values.get("contract_time")) if text]),
         description=values.get("description") or "",
-        salary_raw=salary.raw,
-        salary_min=salary.min,
-        salary_max=salary.max,
-        salary_currency=salary.currency,
-        salary_period=salary.period,
-        date_posted=_date_posted(values.get("date_posted"), profile.dayfirst),  # type: ignore[arg-type]
-        closing_date=None,
-        closing_date_raw=closing_raw,
-        closing_date_source="structured" if closing_raw else None,
-        scraped_at=scraped_at,
+        salary=parse_salary_text(values.get("salary")),
+        date_posted=_date_posted(values.get("date_posted"), profile.dayfirst),
+        closing_date_raw=values.get("closing_date"),
     )
     return SiteAd(item, missing)

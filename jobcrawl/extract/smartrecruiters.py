@@ -5,9 +5,10 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING, Any
 
-from jobcrawl.extract.dates import parse_date
+from jobcrawl.extract.builder import build_item
 from jobcrawl.extract.normalize import employment_terms
-from jobcrawl.extract.text import clean_line, html_to_text
+from jobcrawl.extract.records import count, date_or_text, json_text, records
+from jobcrawl.extract.text import html_to_text
 from jobcrawl.items import JobItem
 
 if TYPE_CHECKING:
@@ -19,28 +20,20 @@ SECTIONS = ("companyDescription", "jobDescription", "qualifications", "additiona
 
 def postings(page: Any) -> list[dict[str, Any]]:
     """The postings of one list page (``{"offset", "limit", "totalFound", "content": [...]}``)."""
-    found = page.get("content") if isinstance(page, dict) else None
-    return [p for p in found if isinstance(p, dict)] if isinstance(found, list) else []
+    return records(page, "content")
 
 
 def total_found(page: Any) -> int | None:
     """``totalFound`` of a list page: how many postings all pages hold together."""
-    total = page.get("totalFound") if isinstance(page, dict) else None
-    return total if isinstance(total, int) and not isinstance(total, bool) else None
+    return count(page, "totalFound")
 
 
 def posting_id(posting: dict[str, Any]) -> str | None:
-    return _text(posting.get("id"))
-
-
-def _text(value: Any) -> str | None:
-    if isinstance(value, str | int | float) and not isinstance(value, bool):
-        return clean_line(str(value))
-    return None
+    return json_text(posting.get("id"))
 
 
 def _label(value: Any) -> str | None:
-    return _text(value.get("label")) if isinstance(value, dict) else None
+    return json_text(value.get("label")) if isinstance(value, dict) else None
 
 
 def location(posting: dict[str, Any]) -> str | None:
@@ -49,10 +42,10 @@ def location(posting: dict[str, Any]) -> str | None:
     place = posting.get("location")
     if not isinstance(place, dict):
         return None
-    found = _text(place.get("fullLocation"))
+    found = json_text(place.get("fullLocation"))
     if found is None:
-        parts = [_text(place.get("city")), _text(place.get("region")),
-                 (_text(place.get("country")) or "").upper() or None]
+        parts = [json_text(place.get("city")), json_text(place.get("region")),
+                 (json_text(place.get("country")) or "").upper() or None]
         found = ", ".join(part for part in parts if part) or None
     if place.get("remote") is True and "remote" not in (found or "").lower():
         return f"Remote, {found}" if found else "Remote"
@@ -84,7 +77,7 @@ def description(posting: dict[str, Any]) -> str:
         body = section.get("text") if isinstance(section, dict) else None
         if not isinstance(body, str) or not body.strip():
             continue
-        title = _text(section.get("title"))
+        title = json_text(section.get("title"))
         if title:
             parts.append(f"<h2>{html.escape(title)}</h2>")
         parts.append(body)
@@ -92,9 +85,7 @@ def description(posting: dict[str, Any]) -> str:
 
 
 def date_posted(posting: dict[str, Any]) -> date | str | None:
-    raw = _text(posting.get("releasedDate"))
-    parsed = parse_date(raw)
-    return parsed if parsed is not None else raw
+    return date_or_text(json_text(posting.get("releasedDate")))
 
 
 def to_item(
@@ -106,19 +97,17 @@ def to_item(
     The Posting API gives neither salary nor closing date: the normalize pipeline looks
     for both in the description.
     """
-    contract_type, contract_time = contract_terms(posting)
     company = posting.get("company")
-    return JobItem(
-        webindex=posting_id(posting) or "",
+    return build_item(
         source=source,
-        url=_text(posting.get("postingUrl")) or fallback_url,
-        title=_text(posting.get("name")) or "",
-        company=_text(company.get("name")) if isinstance(company, dict) else None,
+        scraped_at=scraped_at,
+        webindex=posting_id(posting) or "",
+        url=json_text(posting.get("postingUrl")) or fallback_url,
+        title=json_text(posting.get("name")) or "",
+        company=json_text(company.get("name")) if isinstance(company, dict) else None,
         location=location(posting),
         category=category(posting),
-        contract_type=contract_type,
-        contract_time=contract_time,
+        terms=contract_terms(posting),
         description=description(posting),
-        date_posted=date_posted(posting),  # type: ignore[arg-type]
-        scraped_at=scraped_at,
+        date_posted=date_posted(posting),
     )

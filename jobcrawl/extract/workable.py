@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from jobcrawl.extract.dates import parse_date
+from jobcrawl.extract.builder import build_item
 from jobcrawl.extract.normalize import employment_terms
-from jobcrawl.extract.text import clean_line, html_to_text
+from jobcrawl.extract.records import date_or_text, json_text, records
+from jobcrawl.extract.text import html_to_text
 from jobcrawl.items import JobItem
 
 if TYPE_CHECKING:
@@ -19,25 +20,18 @@ _PARTS = (("description", None), ("requirements", "Requirements"), ("benefits", 
 
 def jobs(page: Any) -> list[dict[str, Any]]:
     """The job records of an account response (``{"name": ..., "jobs": [...]}``)."""
-    found = page.get("jobs") if isinstance(page, dict) else None
-    return [job for job in found if isinstance(job, dict)] if isinstance(found, list) else []
+    return records(page, "jobs")
 
 
 def account_name(page: Any) -> str | None:
     """The account's ``name``: the employer of every job on the board."""
-    return _text(page.get("name")) if isinstance(page, dict) else None
-
-
-def _text(value: Any) -> str | None:
-    if isinstance(value, str | int | float) and not isinstance(value, bool):
-        return clean_line(str(value))
-    return None
+    return json_text(page.get("name")) if isinstance(page, dict) else None
 
 
 def _place(city: Any, region: Any, country: Any) -> str | None:
     parts: list[str] = []
     for value in (city, region, country):
-        part = _text(value)
+        part = json_text(value)
         if part and part not in parts:
             parts.append(part)
     return ", ".join(parts) or None
@@ -61,7 +55,7 @@ def location(job: dict[str, Any]) -> str | None:
 
 def category(job: dict[str, Any]) -> str | None:
     """The department; accounts without departments still give the job ``function``."""
-    return _text(job.get("department")) or _text(job.get("function"))
+    return json_text(job.get("department")) or json_text(job.get("function"))
 
 
 def description(job: dict[str, Any]) -> str:
@@ -76,9 +70,8 @@ def description(job: dict[str, Any]) -> str:
 
 
 def date_posted(job: dict[str, Any]) -> date | str | None:
-    raw = _text(job.get("published_on")) or _text(job.get("created_at"))
-    parsed = parse_date(raw)
-    return parsed if parsed is not None else raw
+    raw = json_text(job.get("published_on")) or json_text(job.get("created_at"))
+    return date_or_text(raw)
 
 
 def to_item(
@@ -95,18 +88,16 @@ def to_item(
     the job has neither ``url`` nor ``shortlink``. The widget API gives no salary and no
     closing date: the normalize pipeline looks for both in the description.
     """
-    contract_type, contract_time = employment_terms(job.get("employment_type"))
-    return JobItem(
-        webindex=_text(job.get("shortcode")) or "",
+    return build_item(
         source=source,
-        url=_text(job.get("url")) or _text(job.get("shortlink")) or fallback_url,
-        title=_text(job.get("title")) or "",
+        scraped_at=scraped_at,
+        webindex=json_text(job.get("shortcode")) or "",
+        url=json_text(job.get("url")) or json_text(job.get("shortlink")) or fallback_url,
+        title=json_text(job.get("title")) or "",
         company=company,
         location=location(job),
         category=category(job),
-        contract_type=contract_type,
-        contract_time=contract_time,
+        terms=employment_terms(job.get("employment_type")),
         description=description(job),
-        date_posted=date_posted(job),  # type: ignore[arg-type]
-        scraped_at=scraped_at,
+        date_posted=date_posted(job),
     )
