@@ -48,6 +48,23 @@ def duration_seconds(raw: Any) -> float:
     return seconds
 
 
+def timeout_seconds(raw: Any) -> float:
+    """Seconds > 0 and finite (a timeout): a number, or any duration duration_seconds reads."""
+    wrong = f"must be seconds or a duration like 30m or 2h, got {raw!r}"
+    if isinstance(raw, bool) or raw is None:
+        raise ValueError(wrong)
+    if isinstance(raw, int | float):
+        seconds = float(raw)
+    else:
+        try:
+            seconds = duration_seconds(raw)
+        except ValueError:
+            raise ValueError(wrong) from None
+    if not seconds > 0 or not math.isfinite(seconds):
+        raise ValueError(f"must be more than 0 seconds and finite, got {raw!r}")
+    return seconds
+
+
 def positive_int(raw: Any) -> int:
     """An int >= 1 from an int or a string of digits; bools and 2.5 are refused, not truncated."""
     text = str(raw).strip()
