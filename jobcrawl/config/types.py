@@ -139,7 +139,9 @@ def first_error(exc: ValidationError, prefix: str = "") -> str:
     """The first error of a pydantic ValidationError as "<where> <message>"."""
     error = exc.errors()[0]
     where = prefix + ".".join(str(part) for part in error["loc"])
-    return f"{where} {error_message(error)}".strip()
+    message = error_message(error)
+    # "X: unknown ..." and "X['key'] must be ..." read without a space after the name.
+    return f"{where}{'' if message[:1] in ':[' else ' '}{message}".strip()
 
 
 def problem(loc: Loc, message: str) -> InitErrorDetails:
@@ -222,6 +224,14 @@ class SettingsModel(BaseModel):
     model_config: ClassVar[ConfigDict] = ConfigDict(frozen=True, populate_by_name=True,
                                                     validate_default=True,
                                                     extra="forbid")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """Fields by name or, as a dataclass takes them, by position in their order."""
+        names = list(type(self).model_fields)
+        if len(args) > len(names):
+            raise TypeError(f"{type(self).__name__} takes at most {len(names)} positional "
+                            f"arguments, got {len(args)}")
+        super().__init__(**dict(zip(names, args, strict=False)), **kwargs)
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> Self:
