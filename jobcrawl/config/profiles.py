@@ -34,7 +34,6 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Annotated, Any
 
-import yaml
 from pydantic import PlainValidator, ValidationError, ValidationInfo
 
 from jobcrawl.config.selectors import SelectorSpec, collect, selector_spec
@@ -48,6 +47,7 @@ from jobcrawl.config.types import (
     raise_problems,
     yaml_bool,
 )
+from jobcrawl.config.yamlfile import read_yaml
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -99,7 +99,7 @@ class Profile:
 
 def load_profile(path: str | Path) -> Profile:
     """The profile in a YAML file; ProfileError listing every problem otherwise."""
-    data, problems = _read(Path(path))
+    data, problems = read_yaml(Path(path))
     if data is None and problems:  # unreadable, or not YAML at all: nothing to check
         raise ProfileError(str(path), problems)
     return parse_profile(data, str(path), problems)
@@ -128,43 +128,6 @@ def parse_profile(data: Any, origin: str = "<profile>", problems: Sequence[str] 
     if errors:
         raise ProfileError(origin, errors)
     return checked.profile()
-
-
-# --- reading -----------------------------------------------------------------
-
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that remembers duplicate keys instead of keeping the last one silently."""
-
-    duplicates: list[str]
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
-            if isinstance(key, str) and key in seen:
-                line = key_node.start_mark.line + 1
-                self.duplicates.append(f"line {line}: duplicate key {key!r}")
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
-def _read(path: Path) -> tuple[Any, list[str]]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, [f"(file): cannot read {path}: {exc}"]
-    loader = _StrictLoader(text)
-    loader.duplicates = []
-    try:
-        data = loader.get_single_data()
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        return None, [f"(yaml): {where}{problem}"]
-    finally:
-        loader.dispose()
-    return data, [f"(yaml): {duplicate}" for duplicate in loader.duplicates]
 
 
 # --- the file's model ----------------------------------------------------------
