@@ -6,8 +6,8 @@ shared types below; ``SpiderArguments.split`` validates them into typed attribut
 raises ValueError naming the first bad one, always in the same words:
 ``argument max_pages must be a whole number, got 'many'``,
 ``argument base_url: 'ftp://x' is not an http(s) URL``,
-``spider greenhouse needs -a board=...``. An empty value (``-a max_items=``) counts as
-not given.
+``spider greenhouse needs -a board=...``. An empty value (``-a max_items=``, or None
+from Python) counts as not given.
 """
 
 from __future__ import annotations
@@ -131,7 +131,7 @@ class SpiderArguments(BaseModel):
         Raises ValueError naming the first bad argument (in field order).
         """
         given = {key: value for key, value in kwargs.items()
-                 if key in cls.model_fields and value != ""}
+                 if key in cls.model_fields and value is not None and value != ""}
         try:
             arguments = cls.model_validate(given)
         except ValidationError as exc:
