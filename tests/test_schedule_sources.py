@@ -164,16 +164,26 @@ def test_file_shape_errors(text: str, error: str) -> None:
 @pytest.mark.parametrize(
     ("value", "seconds"),
     [(5, 5.0), (2.5, 2.5), ("90", 90.0), ("90s", 90.0), ("30m", 1800.0), ("1.5h", 5400.0),
-     (" 2h ", 7200.0)],
+     (" 2h ", 7200.0), ("2d", 172800.0), ("1w", 604800.0)],
 )
 def test_durations(value: object, seconds: float) -> None:
     assert parse_duration(value) == seconds
 
 
-@pytest.mark.parametrize("value", [0, "0m", "2d", "soon", True, None, "-1", float("inf")])
+@pytest.mark.parametrize("value", [0, "0m", "soon", True, None, "-1", float("inf"), "2y"])
 def test_bad_durations(value: object) -> None:
     with pytest.raises(ValueError, match="must be"):
         parse_duration(value)
+
+
+def test_a_timeout_reads_every_duration_the_recrawl_ttl_reads() -> None:
+    from jobcrawl.recrawl.state import parse_ttl
+
+    schedule = parse("defaults: {timeout: 1d}\nsources:\n  - {name: a, spider: reed}\n"
+                     "  - {name: b, spider: reed, timeout: 2w}\n")
+    assert [source.timeout for source in schedule.sources] == [86400.0, 14 * 86400.0]
+    for text in ("1d", "2w", "12h", "30m", "45s", "3600", "1.5h"):
+        assert parse_duration(text) == parse_ttl(text).total_seconds()
 
 
 def test_select_runs_enabled_sources_or_exactly_the_named_ones() -> None:

@@ -19,43 +19,51 @@ ads and to the next page, and where each JobItem field sits on an ad page::
     wait_for: "css:#job-list a.job-link"          # or {listing: ..., ad: ...}
     wait_timeout: 15                              # seconds
 
-A selector is a string ("css:..." / "xpath:..."; no prefix means CSS) or a mapping with
-exactly one of ``css`` / ``xpath`` plus ``regex`` (keep its first group, else the whole
-match), ``attr`` (an attribute instead of the text) and ``join`` (join every match with
-this string instead of taking the first). Checking reports every error with its key
-path (``fields.title.css: invalid CSS selector ...``), never only the first.
+Selectors are described in jobcrawl.config.selectors. The file is checked by one
+pydantic model (ProfileFile), which reports every error with its key path
+(``fields.title.css: invalid CSS selector ...``), never only the first; the result is
+a frozen Profile dataclass, what the site spider and extraction read.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping  # at run time: pydantic reads the annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Literal
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Annotated, Any
 
-import yaml
-from cssselect import SelectorError
-from parsel import Selector
+from pydantic import PlainValidator, ValidationError, ValidationInfo
+
+from jobcrawl.config.selectors import SelectorSpec, collect, selector_spec
+from jobcrawl.config.types import (
+    FileModel,
+    count,
+    error_message,
+    http_url,
+    key_path,
+    problem,
+    raise_problems,
+    yaml_bool,
+)
+from jobcrawl.config.yamlfile import read_yaml
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Sequence
+
+    from pydantic_core import InitErrorDetails
+
+__all__ = ["Profile", "ProfileError", "SelectorSpec", "check_profile", "load_profile",
+           "parse_profile"]
 
 FIELDS = ("webindex", "title", "company", "location", "category", "description", "salary",
           "closing_date", "date_posted", "contract_type", "contract_time")
 REQUIRED_FIELDS = ("title", "description")
 PAGE_KINDS = ("listing", "ad")
-TOP_KEYS = ("name", "source", "start_urls", "listing", "fields", "dayfirst", "render",
-            "wait_for", "wait_timeout", "max_pages")
-LISTING_KEYS = ("links", "next")
-SELECTOR_KEYS = ("css", "xpath", "regex", "attr", "join")
 DEFAULT_WAIT_TIMEOUT = 15.0
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
-_PREFIXES = {"css:": "css", "xpath:": "xpath"}
-# Selectors are checked by running them once on an empty page: parsel raises on what
-# cssselect or lxml cannot compile, including unknown pseudo-elements and functions.
-_PROBE = Selector(text="<html><body></body></html>")
+_SCRIPTS_CREATE = "the selector of an element that the page's scripts create"
 
 
 class ProfileError(ValueError):
@@ -66,22 +74,6 @@ class ProfileError(ValueError):
         self.errors = list(errors)
         listed = "\n".join(f"  {error}" for error in self.errors)
         super().__init__(f"argument profile: {path} has {len(self.errors)} error(s):\n{listed}")
-
-
-@dataclass(frozen=True)
-class SelectorSpec:
-    """Where a value sits on a page, and how to clean it."""
-
-    kind: Literal["css", "xpath"]
-    query: str
-    regex: re.Pattern[str] | None = None
-    attr: str | None = None
-    join: str | None = None
-
-    @property
-    def browser_selector(self) -> str:
-        """The selector in Playwright's syntax ("css=..." / "xpath=...")."""
-        return f"{self.kind}={self.query}"
 
 
 @dataclass(frozen=True)
@@ -107,7 +99,7 @@ class Profile:
 
 def load_profile(path: str | Path) -> Profile:
     """The profile in a YAML file; ProfileError listing every problem otherwise."""
-    data, problems = _read(Path(path))
+    data, problems = read_yaml(Path(path))
     if data is None and problems:  # unreadable, or not YAML at all: nothing to check
         raise ProfileError(str(path), problems)
     return parse_profile(data, str(path), problems)
@@ -127,301 +119,169 @@ def parse_profile(data: Any, origin: str = "<profile>", problems: Sequence[str] 
 
     `problems` found while reading (duplicate keys) come first in the list.
     """
-    checker = _Checker()
-    checker.errors.extend(problems)
-    profile = checker.profile(data)
-    if checker.errors or profile is None:
-        raise ProfileError(origin, checker.errors)
-    return profile
-
-
-# --- reading -----------------------------------------------------------------
-
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that remembers duplicate keys instead of keeping the last one silently."""
-
-    duplicates: list[str]
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
-            if isinstance(key, str) and key in seen:
-                line = key_node.start_mark.line + 1
-                self.duplicates.append(f"line {line}: duplicate key {key!r}")
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
-def _read(path: Path) -> tuple[Any, list[str]]:
+    errors = list(problems)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, [f"(file): cannot read {path}: {exc}"]
-    loader = _StrictLoader(text)
-    loader.duplicates = []
-    try:
-        data = loader.get_single_data()
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        return None, [f"(yaml): {where}{problem}"]
-    finally:
-        loader.dispose()
-    return data, [f"(yaml): {duplicate}" for duplicate in loader.duplicates]
+        checked = ProfileFile.model_validate(data)
+    except ValidationError as exc:
+        errors += [f"{key_path(error['loc']) or '(profile)'}: {error_message(error)}"
+                   for error in exc.errors()]
+    if errors:
+        raise ProfileError(origin, errors)
+    return checked.profile()
 
 
-# --- checking ----------------------------------------------------------------
+# --- the file's model ----------------------------------------------------------
 
-class _Checker:
-    """Builds a Profile while collecting every error; returns None for unusable parts."""
+def _name(value: Any) -> str:
+    if value is None:
+        raise ValueError("required: a short name such as acme-careers")
+    if not isinstance(value, str) or not _NAME.fullmatch(value):
+        raise ValueError(f"must be letters, digits, '.', '_' or '-', got {value!r}")
+    return value
 
-    def __init__(self) -> None:
-        self.errors: list[str] = []
 
-    def error(self, key: str, message: str) -> None:
-        self.errors.append(f"{key}: {message}")
+def _source(value: Any) -> str | None:
+    if value is not None and (not isinstance(value, str) or not value.strip()):
+        raise ValueError(f"must be a non-empty string, got {value!r}")
+    return value.strip() if value is not None else None
 
-    def profile(self, data: Any) -> Profile | None:
-        if not isinstance(data, dict):
-            self.error("(profile)", "must be a YAML mapping of keys such as name, start_urls, "
-                       "listing, fields")
-            return None
-        self._unknown(data, TOP_KEYS, "")
-        name = self._name(data.get("name"))
-        source = self._source(data.get("source"))
-        start_urls = self._start_urls(data.get("start_urls"))
-        links, next_page = self._listing(data.get("listing"))
-        fields = self._fields(data.get("fields"))
-        dayfirst = self._bool(data.get("dayfirst"), "dayfirst")
-        render = self._render(data.get("render"))
-        wait_for = self._wait_for(data.get("wait_for"), render)
-        wait_timeout = self._number(data.get("wait_timeout"), "wait_timeout")
-        max_pages = self._count(data.get("max_pages"), "max_pages")
-        if self.errors or name is None or links is None or fields is None:
-            return None
-        return Profile(
-            name=name, source=source or f"site:{name}", start_urls=start_urls, links=links,
-            next_page=next_page, fields=MappingProxyType(fields), dayfirst=dayfirst,
-            render=render, wait_for=MappingProxyType(wait_for),
-            wait_timeout=wait_timeout or DEFAULT_WAIT_TIMEOUT, max_pages=max_pages,
-        )
 
-    def _unknown(self, data: dict[Any, Any], known: tuple[str, ...], prefix: str) -> None:
-        for key in data:
-            if key not in known:
-                self.error(f"{prefix}{key}", f"unknown key; known: {', '.join(known)}")
-
-    def _name(self, value: Any) -> str | None:
-        if value is None:
-            self.error("name", "required: a short name such as acme-careers")
-        elif not isinstance(value, str) or not _NAME.fullmatch(value):
-            self.error("name", f"must be letters, digits, '.', '_' or '-', got {value!r}")
-        else:
-            return value
-        return None
-
-    def _source(self, value: Any) -> str | None:
-        if value is None:
-            return None
-        if not isinstance(value, str) or not value.strip():
-            self.error("source", f"must be a non-empty string, got {value!r}")
-            return None
-        return value.strip()
-
-    def _start_urls(self, value: Any) -> tuple[str, ...]:
-        if not isinstance(value, list) or not value:
-            self.error("start_urls", "required: a list of at least one listing page URL")
-            return ()
-        urls: list[str] = []
-        for index, url in enumerate(value):
-            if isinstance(url, str) and _is_http_url(url.strip()):
-                urls.append(url.strip())
-            else:
-                self.error(f"start_urls[{index}]", f"not an http(s) URL: {url!r}")
-        return tuple(urls)
-
-    def _listing(self, value: Any) -> tuple[SelectorSpec | None, SelectorSpec | None]:
-        if not isinstance(value, dict):
-            self.error("listing", "required: a mapping with links (and next)")
-            return None, None
-        self._unknown(value, LISTING_KEYS, "listing.")
-        if value.get("links") is None:
-            self.error("listing.links", "required: the selector of ad links on a listing page")
-            links = None
-        else:
-            links = self.selector(value["links"], "listing.links")
-        next_page = None
-        if value.get("next") is not None:
-            next_page = self.selector(value["next"], "listing.next")
-        return links, next_page
-
-    def _fields(self, value: Any) -> dict[str, SelectorSpec] | None:
-        if not isinstance(value, dict):
-            self.error("fields", f"required: a mapping of field name to selector; "
-                       f"{' and '.join(REQUIRED_FIELDS)} are required")
-            return None
-        specs: dict[str, SelectorSpec] = {}
-        for name, spec in value.items():
-            if name not in FIELDS:
-                self.error(f"fields.{name}", f"unknown field; known: {', '.join(FIELDS)}")
-            elif spec is None:
-                self.error(f"fields.{name}", "needs a selector")
-            elif (found := self.selector(spec, f"fields.{name}")) is not None:
-                specs[name] = found
-        for name in REQUIRED_FIELDS:
-            if name not in value:
-                self.error(f"fields.{name}", "required")
-        return specs
-
-    def _bool(self, value: Any, key: str) -> bool | None:
-        if value is None or isinstance(value, bool):
-            return value
-        self.error(key, f"must be true or false, got {value!r}")
-        return None
-
-    def _number(self, value: Any, key: str) -> float | None:
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-            self.error(key, f"must be a number of seconds above 0, got {value!r}")
-            return None
-        return float(value)
-
-    def _count(self, value: Any, key: str) -> int | None:
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            self.error(key, f"must be a whole number of 1 or more, got {value!r}")
-            return None
-        return value
-
-    def _render(self, value: Any) -> frozenset[str]:
-        if value is None or isinstance(value, bool):
-            return frozenset(PAGE_KINDS) if value else frozenset()
-        if not isinstance(value, dict):
-            self.error("render", f"must be true, false or a mapping of listing/ad to true/false, "
-                       f"got {value!r}")
-            return frozenset()
-        self._unknown(value, PAGE_KINDS, "render.")
-        return frozenset(kind for kind in PAGE_KINDS
-                         if self._bool(value.get(kind), f"render.{kind}"))
-
-    def _wait_for(self, value: Any, render: frozenset[str]) -> dict[str, SelectorSpec]:
-        if value is not None and not render:
-            self.error("wait_for", "no page is rendered: set render, or remove wait_for")
-            return {}
-        per_kind = isinstance(value, dict) and bool(value) and set(value) <= set(PAGE_KINDS)
-        if not per_kind:
-            if value is None:
-                if render:
-                    self.error("wait_for", "required when pages are rendered: the selector of "
-                               "an element that the page's scripts create")
-                return {}
-            spec = self.selector(value, "wait_for", browser=True)
-            return dict.fromkeys(render, spec) if spec is not None else {}
-        specs: dict[str, SelectorSpec] = {}
-        for kind in PAGE_KINDS:
-            key = f"wait_for.{kind}"
-            if kind not in render:
-                if kind in value:
-                    self.error(key, f"{kind} pages are not rendered (render.{kind} is false)")
-            elif kind not in value:
-                self.error(key, f"required because {kind} pages are rendered: the selector of "
-                           "an element that the page's scripts create")
-            elif (found := self.selector(value[kind], key, browser=True)) is not None:
-                specs[kind] = found
-        return specs
-
-    def selector(self, value: Any, key: str, *, browser: bool = False) -> SelectorSpec | None:
-        """A SelectorSpec from a string or a mapping; None (with errors) when unusable."""
-        if isinstance(value, str):
-            kind, query = _split_prefix(value)
-            return self._compiled(kind, query, key, browser=browser)
-        if not isinstance(value, dict):
-            self.error(key, "must be a selector string ('css:...' or 'xpath:...') or a mapping "
-                       "with css or xpath")
-            return None
-        self._unknown(value, SELECTOR_KEYS, f"{key}.")
-        kinds = [kind for kind in ("css", "xpath") if kind in value]
-        if len(kinds) != 1:
-            self.error(key, "give exactly one of css or xpath")
-            return None
-        kind = kinds[0]
-        if not isinstance(value[kind], str) or not value[kind].strip():
-            self.error(f"{key}.{kind}", "must be a non-empty string")
-            return None
-        extras = {name: value[name] for name in ("regex", "attr", "join") if name in value}
-        if browser and extras:
-            self.error(key, f"{', '.join(extras)}: not used when waiting for an element")
-        spec = self._compiled(kind, value[kind], f"{key}.{kind}", browser=browser)
-        regex = self._regex(extras.get("regex"), f"{key}.regex")
-        attr = self._text(extras.get("attr"), f"{key}.attr", allow_empty=False)
-        join = self._text(extras.get("join"), f"{key}.join", allow_empty=True)
-        if spec is None:
-            return None
-        return SelectorSpec(spec.kind, spec.query, regex=regex, attr=attr, join=join)
-
-    def _compiled(self, kind: str, query: str, key: str, *, browser: bool) -> SelectorSpec | None:
-        query = query.strip()
-        problem = _selector_problem(kind, query)
-        if problem is None and browser and "::" in query:
-            problem = "::text and ::attr() read fields; the browser waits for elements"
-        if problem is not None:
-            label = "CSS selector" if kind == "css" else "XPath"
-            self.error(key, f"invalid {label} {query!r}: {problem}")
-            return None
-        return SelectorSpec("css" if kind == "css" else "xpath", query)
-
-    def _regex(self, value: Any, key: str) -> re.Pattern[str] | None:
-        if value is None:
-            return None
-        if not isinstance(value, str):
-            self.error(key, f"must be a string, got {value!r}")
-            return None
+def _start_urls(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not value:
+        raise ValueError("required: a list of at least one listing page URL")
+    problems: list[InitErrorDetails] = []
+    for index, url in enumerate(value):
         try:
-            return re.compile(value)
-        except re.error as exc:
-            self.error(key, f"does not compile: {exc}")
-            return None
+            http_url(url)
+        except ValueError as exc:
+            problems.append(problem((index,), str(exc)))
+    raise_problems("start_urls", problems)
+    return tuple(url.strip() for url in value)
 
-    def _text(self, value: Any, key: str, *, allow_empty: bool) -> str | None:
+
+def _optional_selector(value: Any) -> SelectorSpec | None:
+    return None if value is None else selector_spec(value)
+
+
+def _links(value: Any) -> SelectorSpec:
+    if value is None:
+        raise ValueError("required: the selector of ad links on a listing page")
+    return selector_spec(value)
+
+
+def _fields(value: Any) -> Mapping[str, SelectorSpec]:
+    if not isinstance(value, dict):
+        raise ValueError(f"required: a mapping of field name to selector; "
+                         f"{' and '.join(REQUIRED_FIELDS)} are required")
+    specs: dict[str, SelectorSpec] = {}
+    problems: list[InitErrorDetails] = []
+    for name, spec in value.items():
+        if name not in FIELDS:
+            problems.append(problem((str(name),), f"unknown field; known: {', '.join(FIELDS)}"))
+        elif spec is None:
+            problems.append(problem((name,), "needs a selector"))
+        elif (found := collect(problems, (name,), spec)) is not None:
+            specs[name] = found
+    problems += [problem((name,), "required") for name in REQUIRED_FIELDS if name not in value]
+    raise_problems("fields", problems)
+    return MappingProxyType(specs)
+
+
+def _optional_bool(value: Any) -> bool | None:
+    return None if value is None else yaml_bool(value)
+
+
+def _render(value: Any) -> frozenset[str]:
+    if value is None or isinstance(value, bool):
+        return frozenset(PAGE_KINDS) if value else frozenset()
+    if not isinstance(value, dict):
+        raise ValueError(f"must be true, false or a mapping of listing/ad to true/false, "
+                         f"got {value!r}")
+    kinds = _Render.model_validate(value)
+    return frozenset(kind for kind in PAGE_KINDS if getattr(kinds, kind))
+
+
+def _wait_for(value: Any, info: ValidationInfo) -> Mapping[str, SelectorSpec]:
+    # None when render itself is wrong: the selectors are still checked.
+    render: frozenset[str] | None = info.data.get("render")
+    if value is not None and render is not None and not render:
+        raise ValueError("no page is rendered: set render, or remove wait_for")
+    if not (isinstance(value, dict) and value and set(value) <= set(PAGE_KINDS)):
         if value is None:
-            return None
-        if not isinstance(value, str) or (not allow_empty and not value.strip()):
-            self.error(key, f"must be a {'' if allow_empty else 'non-empty '}string, "
-                       f"got {value!r}")
-            return None
-        return value if allow_empty else value.strip()
+            if render:
+                raise ValueError(f"required when pages are rendered: {_SCRIPTS_CREATE}")
+            return MappingProxyType({})
+        spec = selector_spec(value, browser=True)
+        return MappingProxyType({kind: spec for kind in PAGE_KINDS if kind in (render or ())})
+    specs: dict[str, SelectorSpec] = {}
+    problems: list[InitErrorDetails] = []
+    for kind in PAGE_KINDS:
+        if render is not None and kind not in render:
+            if kind in value:
+                problems.append(problem((kind,), f"{kind} pages are not rendered "
+                                        f"(render.{kind} is false)"))
+        elif kind not in value:
+            if render is not None:
+                problems.append(problem((kind,), f"required because {kind} pages are "
+                                        f"rendered: {_SCRIPTS_CREATE}"))
+        elif (found := collect(problems, (kind,), value[kind], browser=True)) is not None:
+            specs[kind] = found
+    raise_problems("wait_for", problems)
+    return MappingProxyType(specs)
 
 
-def _is_http_url(value: str) -> bool:
-    try:
-        parts = urlsplit(value)
-        return parts.scheme in ("http", "https") and bool(parts.hostname)
-    except ValueError:  # "http://[::1" and other malformed hosts
-        return False
+def _wait_timeout(value: Any) -> float:
+    if value is None:
+        return DEFAULT_WAIT_TIMEOUT
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise ValueError(f"must be a number of seconds above 0, got {value!r}")
+    return float(value)
 
 
-def _split_prefix(value: str) -> tuple[str, str]:
-    """("css" | "xpath", query) of "css:...", "xpath:..." or a bare CSS selector."""
-    stripped = value.strip()
-    for prefix, kind in _PREFIXES.items():
-        if stripped.startswith(prefix):
-            return kind, stripped[len(prefix):]
-    return "css", stripped
+def _max_pages(value: Any) -> int | None:
+    return None if value is None else count(value)
 
 
-def _selector_problem(kind: str, query: str) -> str | None:
-    if not query:
-        return "empty"
-    try:
-        if kind == "css":
-            _PROBE.css(query)
-        else:
-            _PROBE.xpath(query)
-    except (SelectorError, ValueError) as exc:
-        hint = " (an XPath needs the prefix xpath:)" if kind == "css" and query[0] in "/(" else ""
-        return f"{exc}{hint}"
-    return None
+class _Listing(FileModel):
+    links: Annotated[SelectorSpec, PlainValidator(_links)] = None  # type: ignore[assignment]
+    next: Annotated[SelectorSpec | None, PlainValidator(_optional_selector)] = None
+
+    @classmethod
+    def not_a_mapping(cls, value: Any) -> str:
+        return "required: a mapping with links (and next)"
+
+
+class _Render(FileModel):
+    listing: Annotated[bool | None, PlainValidator(_optional_bool)] = None
+    ad: Annotated[bool | None, PlainValidator(_optional_bool)] = None
+
+
+class ProfileFile(FileModel):
+    """A site profile file as written; `profile()` gives the Profile the spider reads.
+
+    Defaults are None, as a missing key reads: each validator says what None means.
+    """
+
+    name: Annotated[str, PlainValidator(_name)] = None  # type: ignore[assignment]
+    source: Annotated[str | None, PlainValidator(_source)] = None
+    start_urls: Annotated[tuple[str, ...], PlainValidator(_start_urls)] = None  # type: ignore[assignment]
+    listing: _Listing = None  # type: ignore[assignment]
+    fields: Annotated[Mapping[str, SelectorSpec], PlainValidator(_fields)] = None  # type: ignore[assignment]
+    dayfirst: Annotated[bool | None, PlainValidator(_optional_bool)] = None
+    render: Annotated[frozenset[str], PlainValidator(_render)] = None  # type: ignore[assignment]
+    wait_for: Annotated[Mapping[str, SelectorSpec], PlainValidator(_wait_for)] = None  # type: ignore[assignment]
+    wait_timeout: Annotated[float, PlainValidator(_wait_timeout)] = None  # type: ignore[assignment]
+    max_pages: Annotated[int | None, PlainValidator(_max_pages)] = None
+
+    @classmethod
+    def not_a_mapping(cls, value: Any) -> str:
+        return "must be a YAML mapping of keys such as name, start_urls, listing, fields"
+
+    def profile(self) -> Profile:
+        return Profile(
+            name=self.name, source=self.source or f"site:{self.name}",
+            start_urls=self.start_urls, links=self.listing.links,
+            next_page=self.listing.next, fields=self.fields, dayfirst=self.dayfirst,
+            render=self.render, wait_for=self.wait_for, wait_timeout=self.wait_timeout,
+            max_pages=self.max_pages,
+        )

@@ -11,12 +11,12 @@ import math
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any, Self
+from typing import Annotated, Any
 
+from pydantic import BeforeValidator, Field
+
+from jobcrawl.config.types import SettingsModel
 from jobcrawl.items import JOB_FIELDS
-
-if TYPE_CHECKING:
-    from scrapy.settings import BaseSettings
 
 # The history check compares with the median of at least this many earlier ok runs:
 # fewer say too little about what is normal for the source.
@@ -38,53 +38,22 @@ class CheckResult:
         return asdict(self)
 
 
-@dataclass(frozen=True)
-class MonitorConfig:
-    """The monitors' settings, validated once; a check is off as noted per field."""
-
-    min_items: int = 1  # 0: off
-    max_error_ratio: float | None = 0.05  # None: off
-    min_coverage: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_COVERAGE))
-    history_runs: int = 5  # 0: off
-    min_history_ratio: float = 0.5  # 0: off
-
-    @property
-    def uses_history(self) -> bool:
-        return self.history_runs > 0 and self.min_history_ratio > 0
-
-    @classmethod
-    def from_settings(cls, settings: BaseSettings) -> Self:
-        """Read and check the JOBCRAWL_MONITOR_* settings; ValueError names the bad one."""
-        history_runs = _whole("JOBCRAWL_MONITOR_HISTORY_RUNS",
-                              settings.get("JOBCRAWL_MONITOR_HISTORY_RUNS", 5))
-        if 0 < history_runs < MIN_HISTORY_RUNS:
-            raise ValueError(
-                f"JOBCRAWL_MONITOR_HISTORY_RUNS must be 0 (off) or at least "
-                f"{MIN_HISTORY_RUNS}, got {history_runs}"
-            )
-        return cls(
-            min_items=_whole("JOBCRAWL_MONITOR_MIN_ITEMS",
-                             settings.get("JOBCRAWL_MONITOR_MIN_ITEMS", 1)),
-            max_error_ratio=_optional_ratio(settings.get("JOBCRAWL_MONITOR_MAX_ERROR_RATIO",
-                                                         0.05)),
-            min_coverage=_coverage(settings.get("JOBCRAWL_MONITOR_MIN_COVERAGE",
-                                                DEFAULT_COVERAGE)),
-            history_runs=history_runs,
-            min_history_ratio=_ratio("JOBCRAWL_MONITOR_MIN_HISTORY_RATIO",
-                                     settings.get("JOBCRAWL_MONITOR_MIN_HISTORY_RATIO", 0.5),
-                                     maximum=1.0),
-        )
-
-
-def _whole(name: str, raw: Any) -> int:
+def _whole(raw: Any) -> int:
     # bool is an int, and int(2.5) would silently truncate: accept ints and digit strings.
     text = str(raw).strip()
     if isinstance(raw, bool) or not text.isdigit():
-        raise ValueError(f"{name} must be a whole number >= 0, got {raw!r}")
+        raise ValueError(f"must be a whole number >= 0, got {raw!r}")
     return int(text)
 
 
-def _ratio(name: str, raw: Any, maximum: float | None = None) -> float:
+def _history_runs(raw: Any) -> int:
+    runs = _whole(raw)
+    if 0 < runs < MIN_HISTORY_RUNS:
+        raise ValueError(f"must be 0 (off) or at least {MIN_HISTORY_RUNS}, got {runs}")
+    return runs
+
+
+def _number(raw: Any, maximum: float | None = None) -> float:
     try:
         value = float(raw)
     except (TypeError, ValueError):
@@ -92,31 +61,59 @@ def _ratio(name: str, raw: Any, maximum: float | None = None) -> float:
     if isinstance(raw, bool) or not math.isfinite(value) or value < 0 or (
             maximum is not None and value > maximum):
         upper = f" and <= {maximum:g}" if maximum is not None else ""
-        raise ValueError(f"{name} must be a number >= 0{upper}, got {raw!r}")
+        raise ValueError(f"must be a number >= 0{upper}, got {raw!r}")
     return value
+
+
+def _share(raw: Any) -> float:
+    return _number(raw, maximum=1.0)
 
 
 def _optional_ratio(raw: Any) -> float | None:
     if raw is None or (isinstance(raw, str) and raw.strip().lower() in ("", "none", "off")):
         return None
-    return _ratio("JOBCRAWL_MONITOR_MAX_ERROR_RATIO", raw)
+    return _number(raw)
 
 
 def _coverage(raw: Any) -> dict[str, float]:
-    name = "JOBCRAWL_MONITOR_MIN_COVERAGE"
     if isinstance(raw, str):
         try:
             raw = json.loads(raw) if raw.strip() else {}
         except ValueError:
-            raise ValueError(f"{name} must be a JSON object such as "
-                             '{"description": 0.99, "company": 0.5}, got ' f"{raw!r}") from None
+            raise ValueError('must be a JSON object such as {"description": 0.99, '
+                             f'"company": 0.5}}, got {raw!r}') from None
     if not isinstance(raw, Mapping):
-        raise ValueError(f"{name} must map JobItem fields to minimum shares, got {raw!r}")
+        raise ValueError(f"must map JobItem fields to minimum shares, got {raw!r}")
     unknown = sorted(str(key) for key in raw if key not in JOB_FIELDS)
     if unknown:
-        raise ValueError(f"{name}: unknown JobItem field(s) {', '.join(unknown)}; "
+        raise ValueError(f": unknown JobItem field(s) {', '.join(unknown)}; "
                          f"fields: {', '.join(JOB_FIELDS)}")
-    return {key: _ratio(f"{name}[{key!r}]", value, maximum=1.0) for key, value in raw.items()}
+    shares = {}
+    for key, value in raw.items():
+        try:
+            shares[key] = _share(value)
+        except ValueError as exc:
+            raise ValueError(f"[{key!r}] {exc}") from None
+    return shares
+
+
+class MonitorConfig(SettingsModel):
+    """The JOBCRAWL_MONITOR_* settings, validated once; a check is off as noted per field."""
+
+    min_items: Annotated[int, BeforeValidator(_whole)] = Field(
+        1, alias="JOBCRAWL_MONITOR_MIN_ITEMS")  # 0: off
+    max_error_ratio: Annotated[float | None, BeforeValidator(_optional_ratio)] = Field(
+        0.05, alias="JOBCRAWL_MONITOR_MAX_ERROR_RATIO")  # None: off
+    min_coverage: Annotated[dict[str, float], BeforeValidator(_coverage)] = Field(
+        DEFAULT_COVERAGE, alias="JOBCRAWL_MONITOR_MIN_COVERAGE")  # {}: off
+    history_runs: Annotated[int, BeforeValidator(_history_runs)] = Field(
+        5, alias="JOBCRAWL_MONITOR_HISTORY_RUNS")  # 0: off
+    min_history_ratio: Annotated[float, BeforeValidator(_share)] = Field(
+        0.5, alias="JOBCRAWL_MONITOR_MIN_HISTORY_RATIO")  # 0: off
+
+    @property
+    def uses_history(self) -> bool:
+        return self.history_runs > 0 and self.min_history_ratio > 0
 
 
 # --- the checks ---------------------------------------------------------------

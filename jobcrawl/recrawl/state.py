@@ -9,66 +9,50 @@ known ads is collected and written by recrawl.marks.
 from __future__ import annotations
 
 import hashlib
-import re
 from array import array
 from bisect import bisect_left
-from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Annotated, Any
 
+from pydantic import BeforeValidator, Field
+
+from jobcrawl.config.types import Flag, SettingsModel, duration
 from jobcrawl.extract.urls import canonical_url
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from scrapy.settings import BaseSettings
-
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw]?)")
-_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 # Request.meta key that marks a request for an ad page: its value is the ad's source.
 AD_SOURCE_META = "jobcrawl_ad_source"
 
 
+def _ttl(raw: Any) -> timedelta:
+    try:
+        return duration(raw)
+    except ValueError:
+        raise ValueError("must be a duration such as 7d, 12h, 30m or 3600 (seconds), or 0 to "
+                         f"always refetch; got {raw!r}") from None
+
+
 def parse_ttl(raw: Any) -> timedelta:
     """ "7d", "12h", "30m", "45s", "2w", a number of seconds ("3600", 3600), or 0 (off)."""
-    text = str(raw).strip().lower()
-    match = _DURATION.fullmatch(text)
-    if isinstance(raw, bool) or match is None:
-        raise ValueError("JOBCRAWL_RECRAWL_TTL must be a duration such as 7d, 12h, 30m or "
-                         f"3600 (seconds), or 0 to always refetch; got {raw!r}")
-    return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2)])
+    try:
+        return _ttl(raw)
+    except ValueError as exc:
+        raise ValueError(f"JOBCRAWL_RECRAWL_TTL {exc}") from None
 
 
-def _flag(name: str, raw: Any) -> bool:
-    if isinstance(raw, bool):
-        return raw
-    text = str(raw).strip().lower()
-    if text in ("1", "true", "yes", "on"):
-        return True
-    if text in ("0", "false", "no", "off"):
-        return False
-    raise ValueError(f"{name} must be True or False, got {raw!r}")
+class RecrawlConfig(SettingsModel):
+    """The recrawl and expiry settings, validated once (``from_settings`` names a bad one)."""
 
-
-@dataclass(frozen=True)
-class RecrawlConfig:
-    """The recrawl and expiry settings, validated once."""
-
-    ttl: timedelta = timedelta(days=7)  # zero: off, every ad page is fetched
-    expire_unlisted: bool = True
+    # Zero: off, every ad page is fetched.
+    ttl: Annotated[timedelta, BeforeValidator(_ttl)] = Field(timedelta(days=7),
+                                                             alias="JOBCRAWL_RECRAWL_TTL")
+    expire_unlisted: Flag = Field(True, alias="JOBCRAWL_EXPIRE_UNLISTED")
 
     @property
     def enabled(self) -> bool:
         return self.ttl > timedelta(0)
-
-    @classmethod
-    def from_settings(cls, settings: BaseSettings) -> Self:
-        """Read and check the settings; ValueError names the bad one."""
-        return cls(
-            ttl=parse_ttl(settings.get("JOBCRAWL_RECRAWL_TTL", "7d")),
-            expire_unlisted=_flag("JOBCRAWL_EXPIRE_UNLISTED",
-                                  settings.get("JOBCRAWL_EXPIRE_UNLISTED", True)),
-        )
 
 
 def url_key(url: str) -> int:

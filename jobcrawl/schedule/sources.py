@@ -2,7 +2,7 @@
 
     parallel: 2                    # sources at once (default 1)
     defaults:
-      timeout: 2h                  # per source: seconds, or 90s / 30m / 2h (default 4h)
+      timeout: 2h                  # per source: seconds, or 90s / 30m / 2h / 1d (default 4h)
       settings: {AUTOTHROTTLE_TARGET_CONCURRENCY: 1}
     sources:
       - name: acme                 # unique; names the log and stats files
@@ -12,22 +12,39 @@
         timeout: 30m
         enabled: true
 
-Parsing is pure (no crawl, no settings): every problem is collected with its key path
-(``sources[2].spider: unknown spider 'greenhose'``) and raised together as one
-SourcesError, so a broken file is fixed in one go before any crawl starts.
+Parsing is pure (no crawl, no settings): one pydantic model (SourcesFile) collects every
+problem with its key path (``sources[2].spider: unknown spider 'greenhose'``), raised
+together as one SourcesError, so a broken file is fixed in one go before any crawl starts.
+A timeout reads like every duration of the project (jobcrawl.config.types).
 """
 
 from __future__ import annotations
 
 import difflib
 import json
-import math
 import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
+
+from pydantic import BeforeValidator, PlainValidator, ValidationError, ValidationInfo
+
+from jobcrawl.config.types import (
+    FileModel,
+    count,
+    error_message,
+    key_path,
+    problem,
+    raise_problems,
+    relocated,
+    timeout_seconds,
+    yaml_bool,
+)
+
+if TYPE_CHECKING:
+    from pydantic_core import InitErrorDetails
 
 DEFAULT_TIMEOUT = 4 * 3600.0
 # Crawlall gives every source its own stats file; a source must not redirect it, or
@@ -35,17 +52,15 @@ DEFAULT_TIMEOUT = 4 * 3600.0
 RESERVED_SETTINGS = frozenset({"JOBCRAWL_STATSFILE_PATH"})
 
 _TOP_KEYS = ("sources", "defaults", "parallel")
-_DEFAULT_KEYS = ("settings", "timeout")
-_SOURCE_KEYS = ("name", "spider", "args", "settings", "timeout", "enabled")
 # A name becomes a file name (<name>.log): letters (any script), digits, "._-"; no
 # slashes, no leading dot.
 _NAME = re.compile(r"[^\W_][\w.-]{0,99}")
 _ARG = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _SETTING = re.compile(r"[A-Z][A-Z0-9_]*")
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(s|m|h)?")
-_UNITS = {"s": 1, "m": 60, "h": 3600, None: 1}
 # YAML reads 2024-01-31 as a date; it goes to the command line as written.
 Scalar = str | int | float | bool | date
+# The timeout of a source: the project's one duration syntax (1d included), above 0.
+parse_duration = timeout_seconds
 
 
 class SourcesError(ValueError):
@@ -125,148 +140,173 @@ def load_sources(path: Path, spiders: Collection[str]) -> Schedule:
 
 def parse_sources(data: Any, spiders: Collection[str]) -> Schedule:
     """Validate the parsed YAML `data` against the project's spider names."""
-    errors: list[str] = []
-    if not isinstance(data, Mapping):
-        raise SourcesError([f"the file must be a mapping with a 'sources:' list, got "
-                            f"{_kind(data)}"])
-    _unknown_keys(data, _TOP_KEYS, "", errors)
-    parallel = _parallel(data.get("parallel", 1), errors)
-    defaults = data.get("defaults") or {}
-    if not isinstance(defaults, Mapping):
-        errors.append(f"defaults: must be a mapping, got {_kind(defaults)}")
-        defaults = {}
-    _unknown_keys(defaults, _DEFAULT_KEYS, "defaults.", errors)
-    base_settings = _settings(defaults.get("settings"), "defaults.settings", errors)
-    base_timeout = _timeout(defaults.get("timeout", DEFAULT_TIMEOUT), "defaults.timeout", errors)
-
-    entries = data.get("sources")
-    if not isinstance(entries, list) or not entries:
-        errors.append("sources: must be a non-empty list of sources")
-        entries = []
-    sources = _sources(entries, spiders, base_settings, base_timeout, errors)
-    if errors:
-        raise SourcesError(errors)
-    return Schedule(tuple(sources), parallel)
+    try:
+        checked = SourcesFile.model_validate(data, context={"spiders": spiders})
+    except ValidationError as exc:
+        raise SourcesError([_line(error["loc"], error_message(error))
+                            for error in exc.errors()]) from None
+    return Schedule(checked.sources, checked.parallel)
 
 
-def _sources(entries: list[Any], spiders: Collection[str], base_settings: dict[str, str],
-             base_timeout: float, errors: list[str]) -> list[Source]:
-    sources: list[Source] = []
-    first_use: dict[str, str] = {}
-    for index, entry in enumerate(entries):
-        where = f"sources[{index}]"
-        source = _source(entry, where, spiders, base_settings, base_timeout, errors)
-        if source is not None:
-            sources.append(source)
-        # Checked even when the entry has other errors, so one pass finds them all.
-        name = entry.get("name") if isinstance(entry, Mapping) else None
-        if isinstance(name, str) and name in first_use:
-            errors.append(f"{where}.name: {name!r} is already used by {first_use[name]}")
-        elif isinstance(name, str):
-            first_use[name] = where
-    return sources
+def _line(loc: tuple[str | int, ...], message: str) -> str:
+    path = key_path(loc)
+    return f"{path}: {message}" if path else message
 
 
-def parse_duration(value: Any) -> float:
-    """Seconds from a number or a string such as ``90``, ``90s``, ``30m``, ``1.5h``."""
-    if isinstance(value, bool):
-        raise ValueError(f"must be seconds or a duration like 30m or 2h, got {value!r}")
-    if isinstance(value, int | float):
-        seconds = float(value)
-    else:
-        match = _DURATION.fullmatch(str(value).strip())
-        if match is None:
-            raise ValueError(f"must be seconds or a duration like 30m or 2h, got {value!r}")
-        seconds = float(match[1]) * _UNITS[match[2]]
-    if not seconds > 0 or not math.isfinite(seconds):
-        raise ValueError(f"must be more than 0 seconds and finite, got {value!r}")
-    return seconds
+# --- the file's model ----------------------------------------------------------
 
-
-def _source(entry: Any, where: str, spiders: Collection[str],
-            base_settings: dict[str, str], base_timeout: float,
-            errors: list[str]) -> Source | None:
-    if not isinstance(entry, Mapping):
-        errors.append(f"{where}: must be a mapping with name and spider, got {_kind(entry)}")
-        return None
-    _unknown_keys(entry, _SOURCE_KEYS, f"{where}.", errors)
-    name = _name(entry.get("name"), f"{where}.name", errors)
-    spider = _spider(entry.get("spider"), f"{where}.spider", spiders, errors)
-    args = _args(entry.get("args"), f"{where}.args", errors)
-    own = _settings(entry.get("settings"), f"{where}.settings", errors)
-    timeout = _timeout(entry.get("timeout", base_timeout), f"{where}.timeout", errors)
-    enabled = entry.get("enabled", True)
-    if not isinstance(enabled, bool):
-        errors.append(f"{where}.enabled: must be true or false, got {enabled!r}")
-    if name is None or spider is None:
-        return None
-    settings = {**base_settings, **own}
-    return Source(name, spider, tuple(args.items()), tuple(settings.items()), timeout,
-                  enabled is not False)
-
-
-def _name(value: Any, where: str, errors: list[str]) -> str | None:
+def _name(value: Any) -> str:
     if value is None:
-        errors.append(f"{where}: missing")
-    elif not isinstance(value, str) or not _NAME.fullmatch(value):
+        raise ValueError("missing")
+    if not isinstance(value, str) or not _NAME.fullmatch(value):
         quote = ("; quote it: YAML reads yes/no/on/off as true/false"
                  if isinstance(value, bool) else "")
-        errors.append(f"{where}: {value!r} is not a usable name (letters, digits, '.', '_', "
-                      f"'-'; it names the source's log file){quote}")
-    else:
-        return value
-    return None
+        raise ValueError(f"{value!r} is not a usable name (letters, digits, '.', '_', "
+                         f"'-'; it names the source's log file){quote}")
+    return value
 
 
-def _spider(value: Any, where: str, spiders: Collection[str], errors: list[str]) -> str | None:
+def _spider(value: Any, info: ValidationInfo) -> str:
+    spiders: Collection[str] = (info.context or {}).get("spiders", ())
     if value is None:
-        errors.append(f"{where}: missing")
-    elif not isinstance(value, str) or value not in spiders:
+        raise ValueError("missing")
+    if not isinstance(value, str) or value not in spiders:
         known = ", ".join(sorted(spiders)) or "none"
-        errors.append(f"{where}: unknown spider {value!r}{_hint(str(value), spiders)} "
-                      f"(this project has: {known})")
-    else:
-        return value
-    return None
+        raise ValueError(f"unknown spider {value!r}{_hint(str(value), spiders)} "
+                         f"(this project has: {known})")
+    return value
 
 
-def _args(value: Any, where: str, errors: list[str]) -> dict[str, str]:
+def _args(value: Any) -> dict[str, str]:
     if value is None:
         return {}
     if not isinstance(value, Mapping):
-        errors.append(f"{where}: must be a mapping of argument: value, got {_kind(value)}")
-        return {}
+        raise ValueError(f"must be a mapping of argument: value, got {_kind(value)}")
     args: dict[str, str] = {}
+    problems: list[InitErrorDetails] = []
     for key, arg in value.items():
         if not isinstance(key, str) or not _ARG.fullmatch(key):
-            errors.append(f"{where}.{key}: not a spider argument name")
+            problems.append(problem((str(key),), "not a spider argument name"))
         elif isinstance(arg, Scalar):
             args[key] = _scalar(arg)
         else:
-            errors.append(f"{where}.{key}: must be a single value (string, number or "
-                          f"true/false), got {_kind(arg)}; join several values with commas")
+            problems.append(problem((key,), f"must be a single value (string, number or "
+                                    f"true/false), got {_kind(arg)}; join several values "
+                                    "with commas"))
+    raise_problems("args", problems)
     return args
 
 
-def _settings(value: Any, where: str, errors: list[str]) -> dict[str, str]:
+def _settings(value: Any) -> dict[str, str]:
     if value is None:
         return {}
     if not isinstance(value, Mapping):
-        errors.append(f"{where}: must be a mapping of SETTING: value, got {_kind(value)}")
-        return {}
+        raise ValueError(f"must be a mapping of SETTING: value, got {_kind(value)}")
     settings: dict[str, str] = {}
+    problems: list[InitErrorDetails] = []
     for key, setting in value.items():
-        path = f"{where}.{key}"
         if not isinstance(key, str) or not _SETTING.fullmatch(key):
-            errors.append(f"{path}: setting names are upper case, like DOWNLOAD_TIMEOUT")
+            problems.append(problem((str(key),),
+                                    "setting names are upper case, like DOWNLOAD_TIMEOUT"))
         elif key in RESERVED_SETTINGS:
-            errors.append(f"{path}: set by crawlall for every source (its summary reads it)")
+            problems.append(problem((key,), "set by crawlall for every source "
+                                    "(its summary reads it)"))
         elif (text := _setting_value(setting)) is None:
-            errors.append(f"{path}: must be a string, number, true/false, list or mapping, "
-                          f"got {_kind(setting)}")
+            problems.append(problem((key,), f"must be a string, number, true/false, list or "
+                                    f"mapping, got {_kind(setting)}"))
         else:
             settings[key] = text
+    raise_problems("settings", problems)
     return settings
+
+
+# A source without a timeout takes the defaults' one; `timeout: null` is an error.
+_INHERIT: Any = object()
+
+
+def _optional_timeout(value: Any) -> float | None:
+    return None if value is _INHERIT else timeout_seconds(value)
+
+
+Settings = Annotated[dict[str, str], PlainValidator(_settings)]
+Timeout = Annotated[float | None, PlainValidator(_optional_timeout)]
+
+
+class _Keys(FileModel):
+    """Unknown keys are named with the closest known one."""
+
+    @classmethod
+    def unknown_key(cls, key: Any) -> str:
+        return f"unknown key{_hint(str(key), cls.keys())} (expected {', '.join(cls.keys())})"
+
+
+class _Defaults(_Keys):
+    settings: Settings = None  # type: ignore[assignment]
+    timeout: Annotated[float, PlainValidator(timeout_seconds)] = DEFAULT_TIMEOUT
+
+    @classmethod
+    def not_a_mapping(cls, value: Any) -> str:
+        return f"must be a mapping, got {_kind(value)}"
+
+
+class _Entry(_Keys):
+    name: Annotated[str, PlainValidator(_name)] = None  # type: ignore[assignment]
+    spider: Annotated[str, PlainValidator(_spider)] = None  # type: ignore[assignment]
+    args: Annotated[dict[str, str], PlainValidator(_args)] = None  # type: ignore[assignment]
+    settings: Settings = None  # type: ignore[assignment]
+    timeout: Timeout = _INHERIT
+    enabled: Annotated[bool, PlainValidator(yaml_bool)] = True
+
+    @classmethod
+    def not_a_mapping(cls, value: Any) -> str:
+        return f"must be a mapping with name and spider, got {_kind(value)}"
+
+    def source(self, defaults: _Defaults) -> Source:
+        settings = {**defaults.settings, **self.settings}
+        timeout = defaults.timeout if self.timeout is None else self.timeout
+        return Source(self.name, self.spider, tuple(self.args.items()),
+                      tuple(settings.items()), timeout, self.enabled)
+
+
+def _sources(value: Any, info: ValidationInfo) -> tuple[Source, ...]:
+    if not isinstance(value, list) or not value:
+        raise ValueError("must be a non-empty list of sources")
+    # Wrong defaults are reported under defaults; the entries are checked without them.
+    defaults = info.data.get("defaults") or _Defaults()
+    sources: list[Source] = []
+    problems: list[InitErrorDetails] = []
+    first_use: dict[str, str] = {}
+    for index, entry in enumerate(value):
+        try:
+            sources.append(_Entry.model_validate(entry, context=info.context).source(defaults))
+        except ValidationError as exc:
+            problems += relocated(exc, (index,))
+        # Checked even when the entry has other errors, so one pass finds them all.
+        name = entry.get("name") if isinstance(entry, Mapping) else None
+        if isinstance(name, str) and name in first_use:
+            problems.append(problem((index, "name"),
+                                    f"{name!r} is already used by {first_use[name]}"))
+        elif isinstance(name, str):
+            first_use[name] = f"sources[{index}]"
+    raise_problems("sources", problems)
+    return tuple(sources)
+
+
+class SourcesFile(_Keys):
+    """A SOURCES file as written (validation context: ``spiders``, the project's names)."""
+
+    # Checked in this order, so that parallel and defaults come before the sources.
+    parallel: Annotated[int, PlainValidator(count)] = 1
+    defaults: Annotated[_Defaults, BeforeValidator(lambda value: value or {})] = None  # type: ignore[assignment]
+    sources: Annotated[tuple[Source, ...], PlainValidator(_sources)] = None  # type: ignore[assignment]
+
+    @classmethod
+    def keys(cls) -> tuple[str, ...]:
+        return _TOP_KEYS
+
+    @classmethod
+    def not_a_mapping(cls, value: Any) -> str:
+        return f"the file must be a mapping with a 'sources:' list, got {_kind(value)}"
 
 
 def _setting_value(value: Any) -> str | None:
@@ -287,29 +327,6 @@ def _scalar(value: Scalar) -> str:
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
-
-
-def _timeout(value: Any, where: str, errors: list[str]) -> float:
-    try:
-        return parse_duration(value)
-    except ValueError as exc:
-        errors.append(f"{where}: {exc}")
-        return DEFAULT_TIMEOUT
-
-
-def _parallel(value: Any, errors: list[str]) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        errors.append(f"parallel: must be a whole number of 1 or more, got {value!r}")
-        return 1
-    return value
-
-
-def _unknown_keys(data: Mapping[Any, Any], allowed: tuple[str, ...], prefix: str,
-                  errors: list[str]) -> None:
-    for key in data:
-        if key not in allowed:
-            errors.append(f"{prefix}{key}: unknown key{_hint(str(key), allowed)} "
-                          f"(expected {', '.join(allowed)})")
 
 
 def _hint(value: str, choices: Collection[str]) -> str:

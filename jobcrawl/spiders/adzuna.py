@@ -5,14 +5,16 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Annotated, Any, Self
 from urllib.parse import urlencode
 
+from pydantic import BeforeValidator
 from scrapy import signals
 
+from jobcrawl.config.arguments import Text, required
 from jobcrawl.extract import adzuna
 from jobcrawl.security.secrets import MaskingLogFilter, query_masker
-from jobcrawl.spiders.api import ApiSpider, required
+from jobcrawl.spiders.api import ApiArguments, ApiSpider
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -25,6 +27,20 @@ APP_ID_SETTING = "JOBCRAWL_ADZUNA_APP_ID"
 APP_KEY_SETTING = "JOBCRAWL_ADZUNA_APP_KEY"
 # Adzuna takes its credentials in the query string; logs and stats must not show them.
 mask_credentials = query_masker(("app_id", "app_key"))
+
+
+def _country(raw: str) -> str:
+    country = required(raw).lower()
+    if country not in adzuna.COUNTRIES:
+        raise ValueError(f"{raw!r} is not an Adzuna country "
+                         f"(one of {', '.join(adzuna.COUNTRIES)})")
+    return country
+
+
+class AdzunaArguments(ApiArguments):
+    country: Annotated[str, BeforeValidator(_country)]
+    what: Text = None
+    where: Text = None
 
 
 class AdzunaSpider(ApiSpider):
@@ -53,17 +69,14 @@ class AdzunaSpider(ApiSpider):
     name = "adzuna"
     page_size = 50
 
-    def __init__(self, country: str | None = None, what: str | None = None,
-                 where: str | None = None, **kwargs: Any) -> None:
+    Arguments = AdzunaArguments
+    args: AdzunaArguments
+
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.country = required(country, "country", self.name).lower()
-        if self.country not in adzuna.COUNTRIES:
-            raise ValueError(
-                f"argument country: {country!r} is not an Adzuna country "
-                f"(one of {', '.join(adzuna.COUNTRIES)})"
-            )
-        self.what = (what or "").strip() or None
-        self.where = (where or "").strip() or None
+        self.country = self.args.country
+        self.what = self.args.what
+        self.where = self.args.where
         self.source = f"{self.name}:{self.country}"
         self.credentials: dict[str, str] = {}
         self.log_mask = MaskingLogFilter(mask_credentials)

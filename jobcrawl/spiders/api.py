@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit, urlunsplit
@@ -37,6 +36,13 @@ from scrapy import Request, Spider
 from scrapy.exceptions import CloseSpider
 from scrapy.spidermiddlewares.httperror import HttpError
 
+from jobcrawl.config.arguments import (
+    Count,
+    Origin,
+    SpiderArguments,
+    check_argument,
+    subdomain_of,
+)
 from jobcrawl.drops import DuplicateInCrawl
 from jobcrawl.runs.failures import failures, mark_failed
 from jobcrawl.spiders.callbacks import StableCallbacks
@@ -51,54 +57,18 @@ logger = logging.getLogger(__name__)
 
 # Statuses that mean "this crawl cannot work" (bad key, no such board), not a bad ad.
 FATAL_STATUSES = (401, 403, 404)
-# One DNS label: what a provider accepts as the {company} in {company}.provider.com.
-_SUBDOMAIN = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?", re.IGNORECASE)
 
 
-def parse_base_url(value: str | None) -> tuple[str, str] | None:
-    """(scheme, netloc) of a base_url argument; None when not given."""
-    if value is None or value.strip() == "":
-        return None
-    parts = urlsplit(value.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"argument base_url: {value!r} is not an http(s) URL")
-    if parts.path not in ("", "/") or parts.query or parts.fragment:
-        raise ValueError(
-            f"argument base_url: {value!r} must be an origin only (scheme://host[:port]); "
-            "the spider keeps the provider's paths"
-        )
-    return parts.scheme, parts.netloc
+class ApiArguments(SpiderArguments):
+    """The arguments every API spider takes (see the module docstring)."""
 
-
-def positive_int(value: str | None, name: str, default: int | None = None) -> int | None:
-    """A spider argument that must be a whole number >= 1."""
-    if value is None or value == "":
-        return default
-    try:
-        number = int(value)
-    except ValueError:
-        raise ValueError(f"argument {name} must be a whole number, got {value!r}") from None
-    if number < 1:
-        raise ValueError(f"argument {name} must be 1 or more, got {number}")
-    return number
-
-
-def required(value: str | None, name: str, spider: str) -> str:
-    """A spider argument that must be given."""
-    if value is None or value.strip() == "":
-        raise ValueError(f"spider {spider} needs -a {name}=...")
-    return value.strip()
+    base_url: Origin = None
+    max_items: Count = None
 
 
 def subdomain(value: str | None, name: str, spider: str, site: str) -> str:
-    """A required argument that names a company's subdomain of `site`, lower-cased."""
-    label = required(value, name, spider).lower()
-    if not _SUBDOMAIN.fullmatch(label):
-        raise ValueError(
-            f"argument {name}: {value!r} is not a {site} name "
-            f"(letters, digits and hyphens, as in acme.{site})"
-        )
-    return label
+    """A required argument `name` of `spider` naming a company's subdomain of `site`."""
+    return str(check_argument(spider, name, subdomain_of(site), value))
 
 
 class ApiSpider(StableCallbacks, Spider):
@@ -115,14 +85,17 @@ class ApiSpider(StableCallbacks, Spider):
     """
 
     custom_settings: ClassVar[dict[str, Any]] = {"ROBOTSTXT_OBEY": False}
+    # The spider's argument model; __init__ checks the arguments through it into `args`.
+    Arguments: ClassVar[type[ApiArguments]] = ApiArguments
     # jobcrawl/<name>/<this>: a listed ad whose own record answered 404.
     detail_gone_stat: ClassVar[str] = "detail_gone"
 
-    def __init__(self, base_url: str | None = None, max_items: str | None = None,
-                 **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.origin = parse_base_url(base_url)
-        self.max_items = positive_int(max_items, "max_items")
+    def __init__(self, **kwargs: Any) -> None:
+        args, rest = self.Arguments.split(self.name, kwargs)
+        super().__init__(**rest)
+        self.args = args
+        self.origin = args.base_url
+        self.max_items = args.max_items
         self.items_yielded = 0
         self.details_requested = 0
         self.pages_requested = 0

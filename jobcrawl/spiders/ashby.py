@@ -10,13 +10,18 @@ from urllib.parse import quote
 from scrapy import Request
 from scrapy.http import Response
 
+from jobcrawl.config.arguments import Required
 from jobcrawl.extract import ashby
 from jobcrawl.items import JobItem
-from jobcrawl.spiders.api import ApiSpider, required
+from jobcrawl.spiders.api import ApiArguments, ApiSpider
 
 BOARD_URL = "https://api.ashbyhq.com/posting-api/job-board/{board}?includeCompensation=true"
 # The posting API has no per-job endpoint; this is the job's public page.
 JOB_PAGE_URL = "https://jobs.ashbyhq.com/{board}/{id}"
+
+
+class AshbyArguments(ApiArguments):
+    board: Required
 
 
 class AshbySpider(ApiSpider):
@@ -36,9 +41,12 @@ class AshbySpider(ApiSpider):
 
     name = "ashby"
 
-    def __init__(self, board: str | None = None, **kwargs: Any) -> None:
+    Arguments = AshbyArguments
+    args: AshbyArguments
+
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.board = required(board, "board", self.name)
+        self.board = self.args.board
         self.source = f"ashby:{self.board}"
 
     async def start(self) -> AsyncIterator[Request]:

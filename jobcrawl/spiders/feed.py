@@ -7,16 +7,17 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, ClassVar
-from urllib.parse import urlsplit
+from typing import IO, TYPE_CHECKING, Annotated, Any, ClassVar
 
 from lxml import etree
+from pydantic import BeforeValidator
 
+from jobcrawl.config.arguments import ArgFlag, required, url_list
 from jobcrawl.downloader.stream import STREAM_TO_FILE, StreamedResponse
 from jobcrawl.extract.feed import FeedContext, source_for, to_item
 from jobcrawl.extract.feedreader import FeedError, FeedReader, UnknownDialect, unpacked
 from jobcrawl.runs.failures import mark_failed
-from jobcrawl.spiders.api import ApiSpider, required
+from jobcrawl.spiders.api import ApiArguments, ApiSpider
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
@@ -28,7 +29,15 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 HANDLER = "jobcrawl.downloader.stream.StreamingDownloadHandler"
-_BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+
+
+def _feed_urls(raw: str) -> tuple[str, ...]:
+    return url_list(required(raw))
+
+
+class FeedArguments(ApiArguments):
+    url: Annotated[tuple[str, ...], BeforeValidator(_feed_urls)]
+    dayfirst: ArgFlag = None
 
 
 class FeedSpider(ApiSpider):
@@ -60,12 +69,14 @@ class FeedSpider(ApiSpider):
         "DOWNLOAD_HANDLERS": {"http": HANDLER, "https": HANDLER},
     }
 
-    def __init__(self, url: str | None = None, dayfirst: str | None = None,
-                 **kwargs: Any) -> None:
+    Arguments = FeedArguments
+    args: FeedArguments
+
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.feed_urls = _feed_urls(url)
-        if dayfirst is not None:
-            self.dayfirst = _boolean(dayfirst, "dayfirst")
+        self.feed_urls = list(self.args.url)
+        if self.args.dayfirst is not None:
+            self.dayfirst = self.args.dayfirst
         self._buffered_warned = False
 
     async def start(self) -> AsyncIterator[Any]:
@@ -143,19 +154,3 @@ class FeedSpider(ApiSpider):
             self._buffered_warned = True
             logger.warning("%s arrived in memory, not streamed to disk: DOWNLOAD_HANDLERS "
                            "does not use %s for it", response.url, HANDLER)
-
-
-def _feed_urls(value: str | None) -> list[str]:
-    urls = [part.strip() for part in required(value, "url", "feed").split(",") if part.strip()]
-    for url in urls:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"argument url: {url!r} is not an http(s) URL")
-    return urls
-
-
-def _boolean(value: str, name: str) -> bool:
-    try:
-        return _BOOLEANS[value.strip().lower()]
-    except KeyError:
-        raise ValueError(f"argument {name} must be true or false, got {value!r}") from None

@@ -10,12 +10,17 @@ from urllib.parse import quote
 from scrapy import Request
 from scrapy.http import Response
 
+from jobcrawl.config.arguments import Required
 from jobcrawl.extract import greenhouse
 from jobcrawl.items import JobItem
-from jobcrawl.spiders.api import ApiSpider, required
+from jobcrawl.spiders.api import ApiArguments, ApiSpider
 
 JOBS_URL = "https://boards-api.greenhouse.io/v1/boards/{board}/jobs?content=true"
 JOB_URL = "https://boards-api.greenhouse.io/v1/boards/{board}/jobs/{id}"
+
+
+class GreenhouseArguments(ApiArguments):
+    board: Required
 
 
 class GreenhouseSpider(ApiSpider):
@@ -35,9 +40,12 @@ class GreenhouseSpider(ApiSpider):
 
     name = "greenhouse"
 
-    def __init__(self, board: str | None = None, **kwargs: Any) -> None:
+    Arguments = GreenhouseArguments
+    args: GreenhouseArguments
+
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.board = required(board, "board", self.name)
+        self.board = self.args.board
         self.source = f"greenhouse:{self.board}"
 
     async def start(self) -> AsyncIterator[Request]:

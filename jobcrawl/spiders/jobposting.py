@@ -5,15 +5,17 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import urlparse
 
+from pydantic import model_validator
 from scrapy import Request
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.spiders import SitemapSpider
 
+from jobcrawl.config.arguments import ArgFlag, Count, SpiderArguments, UrlList
 from jobcrawl.extract.closed import closed_notice
 from jobcrawl.extract.jobposting import source_for, to_item
 from jobcrawl.extract.jsonld import extract_postings
@@ -32,24 +34,21 @@ logger = logging.getLogger(__name__)
 _GONE_STATUSES = [404, 410]
 
 
-def _split_urls(value: str | None, name: str) -> list[str]:
-    urls = [part.strip() for part in (value or "").split(",") if part.strip()]
-    for url in urls:
-        if urlparse(url).scheme not in ("http", "https") or not urlparse(url).hostname:
-            raise ValueError(f"argument {name}: {url!r} is not an http(s) URL")
-    return urls
+class JobPostingArguments(SpiderArguments):
+    """The jobposting spider's arguments (see JobPostingSpider)."""
 
+    url: UrlList = ()
+    sitemap: UrlList = ()
+    max_pages: Count = None
+    depth: Count = 1
+    allow: str | None = None
+    dayfirst: ArgFlag = None
 
-def _positive_int(value: str | None, name: str, default: int | None) -> int | None:
-    if value is None or value == "":
-        return default
-    try:
-        number = int(value)
-    except ValueError:
-        raise ValueError(f"argument {name} must be a whole number, got {value!r}") from None
-    if number < 1:
-        raise ValueError(f"argument {name} must be 1 or more, got {number}")
-    return number
+    @model_validator(mode="after")
+    def _somewhere_to_start(self) -> Self:
+        if not self.url and not self.sitemap:
+            raise ValueError("give -a url=URL[,URL...] and/or -a sitemap=URL")
+        return self
 
 
 class JobPostingSpider(StableCallbacks, SitemapSpider):
@@ -81,28 +80,17 @@ class JobPostingSpider(StableCallbacks, SitemapSpider):
     name = "jobposting"
     sitemap_rules = (("", "parse_ad"),)
 
-    def __init__(
-        self,
-        url: str | None = None,
-        sitemap: str | None = None,
-        max_pages: str | None = None,
-        depth: str | None = None,
-        allow: str | None = None,
-        dayfirst: str | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        self.listing_urls = _split_urls(url, "url")
-        self.sitemap_urls = [_sitemap_location(u) for u in _split_urls(sitemap, "sitemap")]
-        if not self.listing_urls and not self.sitemap_urls:
-            raise ValueError("give -a url=URL[,URL...] and/or -a sitemap=URL")
-        self.max_pages = _positive_int(max_pages, "max_pages", None)
-        self.depth_limit = _positive_int(depth, "depth", 1) or 1
-        self.allow = allow
-        if dayfirst is not None:
-            if dayfirst.lower() not in ("true", "false", "1", "0", "yes", "no"):
-                raise ValueError(f"argument dayfirst must be true or false, got {dayfirst!r}")
-            self.dayfirst = dayfirst.lower() in ("true", "1", "yes")
+    def __init__(self, **kwargs: Any) -> None:
+        args, rest = JobPostingArguments.split(self.name, kwargs)
+        super().__init__(**rest)
+        self.args = args
+        self.listing_urls = list(args.url)
+        self.sitemap_urls = [_sitemap_location(u) for u in args.sitemap]
+        self.max_pages = args.max_pages
+        self.depth_limit = args.depth or 1
+        self.allow = args.allow
+        if args.dayfirst is not None:
+            self.dayfirst = args.dayfirst
         self.allowed_domains = sorted(
             {urlparse(u).hostname or "" for u in self.listing_urls + self.sitemap_urls}
         )

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
+from pydantic import BeforeValidator
 from scrapy import Request
 from scrapy.http import Response
 
+from jobcrawl.config.arguments import Count, Required
 from jobcrawl.extract import lever
 from jobcrawl.items import JobItem
-from jobcrawl.spiders.api import ApiSpider, positive_int, required
+from jobcrawl.spiders.api import ApiArguments, ApiSpider
 
 # Lever runs two separate instances; an EU company's postings exist only on the EU one.
 HOSTS = {"global": "api.lever.co", "eu": "api.eu.lever.co"}
@@ -21,11 +23,17 @@ POSTING_URL = "https://{host}/v0/postings/{company}/{id}"
 PAGE_SIZE = 100
 
 
-def _host(region: str | None) -> str:
-    key = (region or "global").strip().lower()
+def _region(raw: str) -> str:
+    key = raw.strip().lower()
     if key not in HOSTS:
-        raise ValueError(f"argument region must be one of {', '.join(HOSTS)}, got {region!r}")
-    return HOSTS[key]
+        raise ValueError(f"must be one of {', '.join(HOSTS)}, got {raw!r}")
+    return key
+
+
+class LeverArguments(ApiArguments):
+    company: Required
+    region: Annotated[str, BeforeValidator(_region)] = "global"
+    page_size: Count = PAGE_SIZE
 
 
 class LeverSpider(ApiSpider):
@@ -46,12 +54,14 @@ class LeverSpider(ApiSpider):
 
     name = "lever"
 
-    def __init__(self, company: str | None = None, region: str | None = None,
-                 page_size: str | None = None, **kwargs: Any) -> None:
+    Arguments = LeverArguments
+    args: LeverArguments
+
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.company = required(company, "company", self.name)
-        self.host = _host(region)
-        self.page_size = positive_int(page_size, "page_size", PAGE_SIZE) or PAGE_SIZE
+        self.company = self.args.company
+        self.host = HOSTS[self.args.region]
+        self.page_size = self.args.page_size or PAGE_SIZE
         self.source = f"lever:{self.company}"
 
     async def start(self) -> AsyncIterator[Request]:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urlencode
 
+from pydantic import BeforeValidator
+
+from jobcrawl.config.arguments import subdomain_of, text
 from jobcrawl.extract import personio
-from jobcrawl.spiders.api import ApiSpider, subdomain
+from jobcrawl.spiders.api import ApiArguments, ApiSpider
 
 if TYPE_CHECKING:
     from scrapy.http import Response
@@ -18,6 +21,18 @@ if TYPE_CHECKING:
 
 # The company name is the job site's subdomain: {company}.jobs.personio.de.
 _LANGUAGE = re.compile(r"[a-z]{2}")
+
+
+def _language(raw: str | None) -> str | None:
+    language = (text(raw) or "").lower() or None
+    if language is not None and not _LANGUAGE.fullmatch(language):
+        raise ValueError(f"{raw!r} is not a two-letter code")
+    return language
+
+
+class PersonioArguments(ApiArguments):
+    company: subdomain_of("jobs.personio.de")  # type: ignore[valid-type]
+    language: Annotated[str | None, BeforeValidator(_language)] = None
 
 
 class PersonioSpider(ApiSpider):
@@ -39,13 +54,13 @@ class PersonioSpider(ApiSpider):
 
     name = "personio"
 
-    def __init__(self, company: str | None = None, language: str | None = None,
-                 **kwargs: Any) -> None:
+    Arguments = PersonioArguments
+    args: PersonioArguments
+
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.company = subdomain(company, "company", self.name, "jobs.personio.de")
-        self.language = (language or "").strip().lower() or None
-        if self.language is not None and not _LANGUAGE.fullmatch(self.language):
-            raise ValueError(f"argument language: {language!r} is not a two-letter code")
+        self.company = self.args.company
+        self.language = self.args.language
         self.source = f"{self.name}:{self.company}"
 
     def feed_url(self) -> str:

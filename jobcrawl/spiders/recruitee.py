@@ -6,13 +6,18 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from jobcrawl.config.arguments import subdomain_of
 from jobcrawl.extract import recruitee
-from jobcrawl.spiders.api import ApiSpider, subdomain
+from jobcrawl.spiders.api import ApiArguments, ApiSpider
 
 if TYPE_CHECKING:
     from scrapy.http import Response
 
     from jobcrawl.items import JobItem
+
+
+class RecruiteeArguments(ApiArguments):
+    company: subdomain_of("recruitee.com")  # type: ignore[valid-type]
 
 
 class RecruiteeSpider(ApiSpider):
@@ -33,9 +38,12 @@ class RecruiteeSpider(ApiSpider):
 
     name = "recruitee"
 
-    def __init__(self, company: str | None = None, **kwargs: Any) -> None:
+    Arguments = RecruiteeArguments
+    args: RecruiteeArguments
+
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.company = subdomain(company, "company", self.name, "recruitee.com")
+        self.company = self.args.company
         self.source = f"{self.name}:{self.company}"
 
     async def start(self) -> AsyncIterator[Any]:

@@ -9,8 +9,9 @@ from urllib.parse import urlencode
 
 from w3lib.http import basic_auth_header
 
+from jobcrawl.config.arguments import Required, Text
 from jobcrawl.extract import reed
-from jobcrawl.spiders.api import ApiSpider, required
+from jobcrawl.spiders.api import ApiArguments, ApiSpider
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -20,6 +21,11 @@ if TYPE_CHECKING:
     from jobcrawl.items import JobItem
 
 KEY_SETTING = "JOBCRAWL_REED_API_KEY"
+
+
+class ReedArguments(ApiArguments):
+    keywords: Required
+    location: Text = None
 
 
 class ReedSpider(ApiSpider):
@@ -51,11 +57,13 @@ class ReedSpider(ApiSpider):
     dayfirst = True
     page_size = 100
 
-    def __init__(self, keywords: str | None = None, location: str | None = None,
-                 **kwargs: Any) -> None:
+    Arguments = ReedArguments
+    args: ReedArguments
+
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.keywords = required(keywords, "keywords", self.name)
-        self.location = (location or "").strip() or None
+        self.keywords = self.args.keywords
+        self.location = self.args.location
         self.source = reed.SOURCE
         self.authorization = b""
 

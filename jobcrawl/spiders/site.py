@@ -9,16 +9,17 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import urlsplit, urlunsplit
 
+from pydantic import Field
 from scrapy import Request, Spider
 from scrapy.http import Response, TextResponse
 
+from jobcrawl.config.arguments import Count, Origin, Required, SpiderArguments
 from jobcrawl.config.profiles import load_profile
 from jobcrawl.extract.closed import closed_notice
 from jobcrawl.extract.site import ad_links, next_pages, to_item
 from jobcrawl.recrawl.marks import report_closed, report_gone
 from jobcrawl.recrawl.state import AD_SOURCE_META
 from jobcrawl.runs.failures import mark_failed
-from jobcrawl.spiders.api import parse_base_url, positive_int
 from jobcrawl.spiders.callbacks import StableCallbacks
 
 if TYPE_CHECKING:
@@ -33,6 +34,14 @@ logger = logging.getLogger(__name__)
 PLAYWRIGHT_HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
 # An ad page answering these is an ad taken down: expired `gone`, not a failed request.
 GONE_STATUSES = [404, 410]
+
+
+class SiteArguments(SpiderArguments):
+    """The site spider's arguments (see SiteSpider); max_pages: the profile's otherwise."""
+
+    profile: Required = Field(examples=["PATH.yaml"])
+    base_url: Origin = None
+    max_pages: Count = None
 
 
 class SiteSpider(StableCallbacks, Spider):
@@ -61,14 +70,13 @@ class SiteSpider(StableCallbacks, Spider):
 
     name = "site"
 
-    def __init__(self, profile: str | None = None, base_url: str | None = None,
-                 max_pages: str | None = None, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        if profile is None or not profile.strip():
-            raise ValueError("spider site needs -a profile=PATH.yaml")
-        self.profile = load_profile(profile.strip())
-        self.origin = parse_base_url(base_url)
-        self.max_pages = positive_int(max_pages, "max_pages", self.profile.max_pages)
+    def __init__(self, **kwargs: Any) -> None:
+        args, rest = SiteArguments.split(self.name, kwargs)
+        super().__init__(**rest)
+        self.args = args
+        self.profile = load_profile(args.profile)
+        self.origin = args.base_url
+        self.max_pages = args.max_pages or self.profile.max_pages
         if self.profile.dayfirst is not None:
             # The normalize pipeline reads closing dates and datePosted with this.
             self.dayfirst = self.profile.dayfirst

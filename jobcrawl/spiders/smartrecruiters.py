@@ -5,15 +5,17 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
+from pydantic import AfterValidator
 from scrapy import Request
 from scrapy.http import Response
 
+from jobcrawl.config.arguments import Count, Required
 from jobcrawl.extract import smartrecruiters
 from jobcrawl.items import JobItem
-from jobcrawl.spiders.api import ApiSpider, positive_int, required
+from jobcrawl.spiders.api import ApiArguments, ApiSpider
 
 logger = logging.getLogger(__name__)
 
@@ -21,6 +23,17 @@ LIST_URL = "https://api.smartrecruiters.com/v1/companies/{company}/postings?limi
 DETAIL_URL = "https://api.smartrecruiters.com/v1/companies/{company}/postings/{id}"
 # The Posting API answers at most 100 postings per list request.
 PAGE_SIZE = 100
+
+
+def _at_most_a_page(size: int | None) -> int | None:
+    if size is not None and size > PAGE_SIZE:
+        raise ValueError(f"must be {PAGE_SIZE} or less, got {size}")
+    return size
+
+
+class SmartRecruitersArguments(ApiArguments):
+    company: Required
+    page_size: Annotated[Count, AfterValidator(_at_most_a_page)] = PAGE_SIZE
 
 
 class SmartRecruitersSpider(ApiSpider):
@@ -45,13 +58,13 @@ class SmartRecruitersSpider(ApiSpider):
 
     name = "smartrecruiters"
 
-    def __init__(self, company: str | None = None, page_size: str | None = None,
-                 **kwargs: Any) -> None:
+    Arguments = SmartRecruitersArguments
+    args: SmartRecruitersArguments
+
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.company = required(company, "company", self.name)
-        self.page_size = positive_int(page_size, "page_size", PAGE_SIZE) or PAGE_SIZE
-        if self.page_size > PAGE_SIZE:
-            raise ValueError(f"argument page_size must be {PAGE_SIZE} or less, got {page_size}")
+        self.company = self.args.company
+        self.page_size = self.args.page_size or PAGE_SIZE
         self.source = f"smartrecruiters:{self.company}"
         self._company_path = quote(self.company, safe="")
 

@@ -10,13 +10,18 @@ from urllib.parse import quote
 from scrapy import Request
 from scrapy.http import Response
 
+from jobcrawl.config.arguments import Required
 from jobcrawl.extract import workable
 from jobcrawl.items import JobItem
-from jobcrawl.spiders.api import ApiSpider, required
+from jobcrawl.spiders.api import ApiArguments, ApiSpider
 
 # details=true puts each job's description in the account response itself.
 ACCOUNT_URL = "https://apply.workable.com/api/v1/widget/accounts/{slug}?details=true"
 JOB_PAGE_URL = "https://apply.workable.com/j/{shortcode}"
+
+
+class WorkableArguments(ApiArguments):
+    company: Required
 
 
 class WorkableSpider(ApiSpider):
@@ -36,9 +41,12 @@ class WorkableSpider(ApiSpider):
 
     name = "workable"
 
-    def __init__(self, company: str | None = None, **kwargs: Any) -> None:
+    Arguments = WorkableArguments
+    args: WorkableArguments
+
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.company = required(company, "company", self.name)
+        self.company = self.args.company
         self.source = f"workable:{self.company}"
 
     async def start(self) -> AsyncIterator[Request]:
