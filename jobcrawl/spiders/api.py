@@ -39,7 +39,6 @@ from scrapy.spidermiddlewares.httperror import HttpError
 
 from jobcrawl.drops import DuplicateInCrawl
 from jobcrawl.failures import failures, mark_failed
-from jobcrawl.spiders.callbacks import StableCallbacks
 
 if TYPE_CHECKING:
     from scrapy.http import Response
@@ -101,7 +100,7 @@ def subdomain(value: str | None, name: str, spider: str, site: str) -> str:
     return label
 
 
-class ApiSpider(StableCallbacks, Spider):
+class ApiSpider(Spider):
     """Base class: origin override, max_items, loud failure on API errors and bad responses.
 
     Subclasses build requests with :meth:`api_request` (a full default URL in, the

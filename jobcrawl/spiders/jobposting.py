@@ -20,7 +20,6 @@ from jobcrawl.extract.jsonld import extract_postings
 from jobcrawl.extract.links import listing_links
 from jobcrawl.items import JobItem
 from jobcrawl.recrawl import AD_SOURCE_META, report_closed, report_gone, report_page
-from jobcrawl.spiders.callbacks import StableCallbacks
 
 if TYPE_CHECKING:
     from twisted.python.failure import Failure
@@ -51,7 +50,7 @@ def _positive_int(value: str | None, name: str, default: int | None) -> int | No
     return number
 
 
-class JobPostingSpider(StableCallbacks, SitemapSpider):
+class JobPostingSpider(SitemapSpider):
     """Crawls listing pages and/or sitemaps and yields every JobPosting found.
 
     Arguments:

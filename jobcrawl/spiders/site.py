@@ -18,7 +18,6 @@ from jobcrawl.failures import mark_failed
 from jobcrawl.profiles import load_profile
 from jobcrawl.recrawl import AD_SOURCE_META, report_closed, report_gone
 from jobcrawl.spiders.api import parse_base_url, positive_int
-from jobcrawl.spiders.callbacks import StableCallbacks
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -34,7 +33,7 @@ PLAYWRIGHT_HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
 GONE_STATUSES = [404, 410]
 
 
-class SiteSpider(StableCallbacks, Spider):
+class SiteSpider(Spider):
     """Crawls a board with the selectors of a site profile (see jobcrawl/profiles.py).
 
     Arguments:
