@@ -24,11 +24,22 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from jobcrawl.demo.server import DemoBoard  # noqa: E402
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+
+class Served(Protocol):
+    """Where the board is served: the DemoBoard itself, or benchmarks/ab.py's nginx copy."""
+
+    @property
+    def url(self) -> str: ...
 
 
 @dataclass
@@ -53,8 +64,10 @@ class Result:
         return self.cpu_seconds / self.pages * 1000
 
 
-def run(name: str, command: list[str], cwd: Path, stats_path: Path, items_key: str) -> Result:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+def run(name: str, command: list[str], cwd: Path, stats_path: Path, items_key: str,
+        env: dict[str, str] | None = None) -> Result:
+    path = os.pathsep.join(filter(None, (str(ROOT), os.environ.get("PYTHONPATH"))))
+    env = {**os.environ, "PYTHONPATH": path, **(env or {})}
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -84,7 +97,7 @@ def common_settings(concurrency: int, stats_path: Path) -> list[str]:
     return [arg for key, value in settings.items() for arg in ("-s", f"{key}={value}")]
 
 
-def run_bare(board: DemoBoard, work: Path, concurrency: int) -> Result:
+def run_bare(board: Served, work: Path, concurrency: int) -> Result:
     stats = work / "bare.json"
     return run("bare scrapy", [
         sys.executable, "-m", "scrapy", "runspider", str(ROOT / "benchmarks/bare_spider.py"),
@@ -95,8 +108,10 @@ def run_bare(board: DemoBoard, work: Path, concurrency: int) -> Result:
     ], cwd=work, stats_path=stats, items_key="item_scraped_count")
 
 
-def run_full(board: DemoBoard, work: Path, concurrency: int,
-             profile: Path | None = None) -> Result:
+def run_full(board: Served, work: Path, concurrency: int,
+             profile: Path | None = None, settings: Sequence[str] = (),
+             env: dict[str, str] | None = None, name: str = "jobcrawl jobposting") -> Result:
+    """`scrapy crawl jobposting` of the board; `settings` are more -s KEY=VALUE overrides."""
     stats = work / "full.json"
     database = f"JOBCRAWL_DATABASE_URL=sqlite:///{work / 'bench.db'}"
     # The schema exists before the timed crawl, as it does for every scheduled crawl
@@ -104,12 +119,13 @@ def run_full(board: DemoBoard, work: Path, concurrency: int,
     subprocess.run([sys.executable, "-m", "scrapy", "db", "upgrade", "-s", database],
                    cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     profiler = ["-m", "cProfile", "-o", str(profile)] if profile is not None else []
-    return run("jobcrawl jobposting", [
+    return run(name, [
         sys.executable, *profiler, "-m", "scrapy", "crawl", "jobposting",
         "-a", f"url={board.url}/jobs",
         "-s", database,
         *common_settings(concurrency, stats),
-    ], cwd=ROOT, stats_path=stats, items_key="jobcrawl/store/new")
+        *(arg for setting in settings for arg in ("-s", setting)),
+    ], cwd=ROOT, stats_path=stats, items_key="jobcrawl/store/new", env=env)
 
 
 def main() -> None:

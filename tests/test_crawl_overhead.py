@@ -1,90 +1,23 @@
-"""Scrapy's per-page overhead that jobcrawl trims: callbacks, DEBUG lines, stats lookups."""
+"""Scrapy's per-page overhead that jobcrawl trims: DEBUG lines, stats lookups, the return check."""
 
 from __future__ import annotations
 
-import gc
 import json
 import logging
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from scrapy import Request, Spider
 from scrapy.http import HtmlResponse
 from scrapy.logformatter import LogFormatter
 from scrapy.statscollectors import MemoryStatsCollector
-from scrapy.utils.misc import _generator_callbacks_cache, is_generator_with_return_value
 from scrapy.utils.project import get_project_settings
-from scrapy.utils.request import request_from_dict
 from scrapy.utils.test import get_crawler
 
 from jobcrawl.demo.server import DemoBoard
 from jobcrawl.logformatter import LevelAwareLogFormatter
-from jobcrawl.spiders.callbacks import StableCallbacks
-from jobcrawl.spiders.jobposting import JobPostingSpider
-from jobcrawl.spiders.site import SiteSpider
 from jobcrawl.stats import MemoryStats
 from tests.conftest import run_scrapy
-
-# --- one bound method per callback ---------------------------------------------
-
-
-class _Spider(StableCallbacks, Spider):
-    name = "stable"
-
-    def parse_page(self, response: Any) -> Iterator[Any]:
-        yield {"url": response.url}
-
-    @staticmethod
-    def helper_rows() -> Iterator[int]:
-        yield 1
-
-    async def parse_async(self, response: Any) -> Any:
-        return None
-
-
-def test_every_request_shares_one_bound_callback() -> None:
-    spider = JobPostingSpider(url="http://127.0.0.1:1/jobs")
-    first, second = spider._ad_request("http://127.0.0.1:1/jobs/1"), \
-        spider._ad_request("http://127.0.0.1:1/jobs/2")
-    assert first.callback is second.callback is spider.parse_ad
-    assert spider.parse_listing is spider.parse_listing
-    assert spider._parse_sitemap is spider._parse_sitemap
-
-
-def test_scrapys_return_value_check_stays_cached_after_the_request_is_gone() -> None:
-    spider = JobPostingSpider(url="http://127.0.0.1:1/jobs")
-    request = spider._ad_request("http://127.0.0.1:1/jobs/1")
-    assert is_generator_with_return_value(request.callback) is False
-    del request
-    gc.collect()
-    # Without StableCallbacks the entry dies with the request's own bound method.
-    assert spider.parse_ad in _generator_callbacks_cache
-
-
-def test_requests_still_serialise_by_callback_name() -> None:
-    spider = JobPostingSpider(url="http://127.0.0.1:1/jobs")
-    as_dict = spider._ad_request("http://127.0.0.1:1/jobs/1").to_dict(spider=spider)
-    assert (as_dict["callback"], as_dict["errback"]) == ("parse_ad", "_ad_failed")
-    assert request_from_dict(as_dict, spider=spider).callback is spider.parse_ad
-
-
-def test_only_plain_generator_methods_are_bound() -> None:
-    spider = _Spider()
-    assert "parse_page" in vars(spider)
-    assert "helper_rows" not in vars(spider) and "parse_async" not in vars(spider)
-    assert list(spider.helper_rows()) == [1]
-    response = HtmlResponse("http://127.0.0.1:1/a", body=b"<html></html>")
-    assert list(spider.parse_page(response)) == [{"url": "http://127.0.0.1:1/a"}]
-
-
-def test_site_spider_binds_its_callbacks() -> None:
-    profile = Path(__file__).parent.parent / "profiles" / "demo-html.yaml"
-    spider = SiteSpider(profile=str(profile))
-    assert spider.parse_ad is spider.parse_ad
-    assert spider.parse_listing is spider.parse_listing
-
 
 # --- DEBUG lines not built above LOG_LEVEL DEBUG ----------------------------------
 
@@ -149,7 +82,8 @@ def test_project_settings_use_the_trimmed_components() -> None:
     settings = get_project_settings()
     assert settings["STATS_CLASS"] == "jobcrawl.stats.MemoryStats"
     assert settings["LOG_FORMATTER"] == "jobcrawl.logformatter.LevelAwareLogFormatter"
-    assert settings.getbool("WARN_ON_GENERATOR_RETURN_VALUE")  # the check stays on
+    # jobcrawl's callbacks return no value: Scrapy's per-call source check is off.
+    assert not settings.getbool("WARN_ON_GENERATOR_RETURN_VALUE")
 
 
 # --- end to end --------------------------------------------------------------------

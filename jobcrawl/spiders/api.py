@@ -45,7 +45,6 @@ from jobcrawl.config.arguments import (
 )
 from jobcrawl.drops import DuplicateInCrawl
 from jobcrawl.runs.failures import failures, mark_failed
-from jobcrawl.spiders.callbacks import StableCallbacks
 
 if TYPE_CHECKING:
     from scrapy.http import Response
@@ -71,7 +70,7 @@ def subdomain(value: str | None, name: str, spider: str, site: str) -> str:
     return str(check_argument(spider, name, subdomain_of(site), value))
 
 
-class ApiSpider(StableCallbacks, Spider):
+class ApiSpider(Spider):
     """Base class: origin override, max_items, loud failure on API errors and bad responses.
 
     Subclasses build requests with :meth:`api_request` (a full default URL in, the

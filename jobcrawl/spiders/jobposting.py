@@ -23,7 +23,6 @@ from jobcrawl.extract.links import listing_links
 from jobcrawl.items import JobItem
 from jobcrawl.recrawl.marks import report_closed, report_gone, report_page
 from jobcrawl.recrawl.state import AD_SOURCE_META
-from jobcrawl.spiders.callbacks import StableCallbacks
 
 if TYPE_CHECKING:
     from twisted.python.failure import Failure
@@ -51,7 +50,7 @@ class JobPostingArguments(SpiderArguments):
         return self
 
 
-class JobPostingSpider(StableCallbacks, SitemapSpider):
+class JobPostingSpider(SitemapSpider):
     """Crawls listing pages and/or sitemaps and yields every JobPosting found.
 
     Arguments:

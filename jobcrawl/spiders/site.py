@@ -20,7 +20,6 @@ from jobcrawl.extract.site import ad_links, next_pages, to_item
 from jobcrawl.recrawl.marks import report_closed, report_gone
 from jobcrawl.recrawl.state import AD_SOURCE_META
 from jobcrawl.runs.failures import mark_failed
-from jobcrawl.spiders.callbacks import StableCallbacks
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -44,7 +43,7 @@ class SiteArguments(SpiderArguments):
     max_pages: Count = None
 
 
-class SiteSpider(StableCallbacks, Spider):
+class SiteSpider(Spider):
     """Crawls a board with the selectors of a site profile (see jobcrawl/config/profiles.py).
 
     Arguments:
