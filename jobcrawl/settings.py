@@ -28,9 +28,9 @@ TELNETCONSOLE_ENABLED = False
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 # The per-page and per-item DEBUG lines are not even built above LOG_LEVEL DEBUG.
-LOG_FORMATTER = "jobcrawl.logformatter.LevelAwareLogFormatter"
-# Scrapy's in-memory stats without a hook on every attribute read (see jobcrawl/stats.py).
-STATS_CLASS = "jobcrawl.stats.MemoryStats"
+LOG_FORMATTER = "jobcrawl.tuning.logformatter.LevelAwareLogFormatter"
+# Scrapy's in-memory stats without a hook on every attribute read (see jobcrawl/tuning/stats.py).
+STATS_CLASS = "jobcrawl.tuning.stats.MemoryStats"
 # Scrapy reads a generator callback's source with ast before each call to warn about a
 # `return value`, caching the answer by the bound method, which dies with each request;
 # jobcrawl's callbacks return none. With the check on, a crawl used 4.6% more CPU per page
@@ -77,7 +77,7 @@ EXTENSIONS = {
     "jobcrawl.db.component.CrawlDatabase": 10,
     "jobcrawl.runs.state.CurrentRun": 20,
     "jobcrawl.recrawl.marks.RecrawlMarks": 30,
-    "jobcrawl.extensions.gctuning.GcTuning": 100,
+    "jobcrawl.tuning.gctuning.GcTuning": 100,
     "jobcrawl.recrawl.expiry.UnlistedExpiry": 750,
     "jobcrawl.health.extension.HealthMonitors": 800,
     "jobcrawl.runs.record.RunRecord": 850,
@@ -87,7 +87,7 @@ EXTENSIONS = {
 # full collections at no memory cost.
 JOBCRAWL_GC_FREEZE = True
 # Allocations between young-generation collections; 0 keeps Python's 700. 10,000 cut
-# the collector's time from 8% of a crawl to under 1% (jobcrawl/extensions/gctuning.py).
+# the collector's time from 8% of a crawl to under 1% (jobcrawl/tuning/gctuning.py).
 JOBCRAWL_GC_THRESHOLD = 10_000
 # Write the final crawl stats as JSON to this path (off when empty).
 JOBCRAWL_STATSFILE_PATH = ""

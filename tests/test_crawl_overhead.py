@@ -15,8 +15,8 @@ from scrapy.utils.project import get_project_settings
 from scrapy.utils.test import get_crawler
 
 from jobcrawl.demo.server import DemoBoard
-from jobcrawl.logformatter import LevelAwareLogFormatter
-from jobcrawl.stats import MemoryStats
+from jobcrawl.tuning.logformatter import LevelAwareLogFormatter
+from jobcrawl.tuning.stats import MemoryStats
 from tests.conftest import run_scrapy
 
 # --- DEBUG lines not built above LOG_LEVEL DEBUG ----------------------------------
@@ -62,7 +62,7 @@ def test_dropped_items_are_still_logged_at_info() -> None:
 
 
 def test_memory_stats_count_like_scrapys() -> None:
-    crawler = get_crawler(settings_dict={"STATS_CLASS": "jobcrawl.stats.MemoryStats"})
+    crawler = get_crawler(settings_dict={"STATS_CLASS": "jobcrawl.tuning.stats.MemoryStats"})
     ours, scrapys = MemoryStats(crawler), MemoryStatsCollector(crawler)
     for stats in (ours, scrapys):
         stats.inc_value("a")
@@ -80,8 +80,8 @@ def test_memory_stats_count_like_scrapys() -> None:
 
 def test_project_settings_use_the_trimmed_components() -> None:
     settings = get_project_settings()
-    assert settings["STATS_CLASS"] == "jobcrawl.stats.MemoryStats"
-    assert settings["LOG_FORMATTER"] == "jobcrawl.logformatter.LevelAwareLogFormatter"
+    assert settings["STATS_CLASS"] == "jobcrawl.tuning.stats.MemoryStats"
+    assert settings["LOG_FORMATTER"] == "jobcrawl.tuning.logformatter.LevelAwareLogFormatter"
     # jobcrawl's callbacks return no value: Scrapy's per-call source check is off.
     assert not settings.getbool("WARN_ON_GENERATOR_RETURN_VALUE")
 

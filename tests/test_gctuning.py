@@ -12,7 +12,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.project import get_project_settings
 from scrapy.utils.test import get_crawler
 
-from jobcrawl.extensions.gctuning import DEFAULT_THRESHOLD, GcTuning
+from jobcrawl.tuning.gctuning import DEFAULT_THRESHOLD, GcTuning
 
 
 @pytest.fixture(autouse=True)

@@ -1,14 +1,14 @@
 """W3C microdata items of a parsed page, as extruct's microdata extractor reads them."""
 
-# The reading is extruct's LxmlMicrodataExtractor (BSD licence, notice in LICENSE) with nested=True,
-# strict=False and add_html_node=True, item for item and value for value; tests compare
+# The reading is extruct's LxmlMicrodataExtractor (BSD licence, notice in LICENSE) with
+# nested=True, strict=False and add_html_node=True, item for item and value for value; tests compare
 # the two. Importing extruct loads every syntax it knows (RDFa, microformats ...):
 # ~10 MB and 0.1 s for each crawl, all for this one. Unlike extruct, a property's text
 # is only run through the cleaner when it holds something the cleaner removes.
 # Earns its place: with extruct's LxmlMicrodataExtractor instead, a crawl of the demo
 # board (15% microdata pages) used 5.2% more CPU per page (paired median of 6 rounds;
 # 2.004 against 1.961 ms, medians): benchmarks/ab.py --ads 5000 --rounds 6 --nginx, the
-# variant patched in by a scratch sitecustomize.py (JOBCRAWL_AB_VARIANT).
+# variant patched in by a scratch sitecustomize.py (see benchmarks/README.md).
 
 from __future__ import annotations
 

@@ -1,1 +1,0 @@
-"""Scrapy extensions: run recording and health monitors."""
