@@ -8,7 +8,9 @@ from pathlib import Path
 
 from jobcrawl.extract import ashby
 from jobcrawl.items import JobItem
-from tests.recorded import Recorded, RecordedServer, as_json, crawl_api, row_fields, stored_rows
+from tests.utils.recorded import Recorded, RecordedServer
+from tests.utils.rows import as_json, row_fields, stored_rows
+from tests.utils.scrapy import crawl_api
 
 FIXTURES = Path(__file__).parent / "fixtures" / "api" / "ashby"
 SCRAPED_AT = datetime(2025, 2, 15, 12, 0, tzinfo=UTC)

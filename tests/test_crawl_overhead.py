@@ -25,7 +25,7 @@ from jobcrawl.spiders.callbacks import StableCallbacks
 from jobcrawl.spiders.jobposting import JobPostingSpider
 from jobcrawl.spiders.site import SiteSpider
 from jobcrawl.stats import MemoryStats
-from tests.conftest import run_scrapy
+from tests.utils.scrapy import run_scrapy
 
 # --- one bound method per callback ---------------------------------------------
 

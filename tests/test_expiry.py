@@ -25,7 +25,7 @@ from jobcrawl.extensions.expiry import expiry_blocker
 from jobcrawl.extract.closed import closed_notice
 from jobcrawl.items import JobItem
 from jobcrawl.recrawl import KnownAds, RecrawlConfig, parse_ttl, recrawl_state, report_page
-from tests.conftest import ROOT
+from tests.utils.paths import ROOT
 
 T1 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 T2 = T1 + timedelta(days=1)

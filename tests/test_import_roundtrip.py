@@ -14,7 +14,8 @@ from jobcrawl.db.engine import make_engine
 from jobcrawl.db.migrate import upgrade
 from jobcrawl.db.upsert import upsert_jobs
 from jobcrawl.items import JobItem
-from tests.conftest import FIXTURES, run_scrapy
+from tests.utils.paths import FIXTURES
+from tests.utils.scrapy import run_scrapy
 
 SOURCE = "import:roundtrip"
 CATEGORIES = [
