@@ -18,8 +18,10 @@ $(STAMP): requirements.txt
 demo: setup
 	$(BIN)/python -m jobcrawl.demo --port $(DEMO_PORT)
 
+# In parallel, one worker per core (pytest-xdist); each test file runs on one worker, so its
+# module fixtures (a demo board, a crawled database) start once as in a serial run.
 test: setup
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 lint: setup
 	$(BIN)/ruff check .

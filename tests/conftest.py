@@ -1,45 +1,84 @@
-"""Shared fixtures: real services (PostgreSQL, Redis), the demo board, subprocess crawls."""
+"""Fixtures shared by every test module; the helpers the tests share live in tests/utils/.
+
+The guard here keeps tests away from the checkout's own data: the user's corpus in
+./jobcrawl.db and their files under exports/.
+"""
 
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
+import shutil
 import sys
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-POSTGRES_URL = os.environ.get(
-    "JOBCRAWL_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
-REQUIRE_SERVICES = os.environ.get("JOBCRAWL_REQUIRE_SERVICES") == "1"
+from tests.utils.browser import CHROMIUM_PATH, chromium_problem
+from tests.utils.paths import ROOT
+from tests.utils.services import POSTGRES_URL, require_port, unavailable
+
+# jobcrawl/settings.py reads JOBCRAWL_DATABASE_URL from the environment when it is first
+# imported, and every `scrapy` subprocess inherits the environment: pointing it at a trap
+# file of this process, before any test module imports jobcrawl, sends a test that forgets
+# to give its crawl or command a database of its own there instead of to the checkout's
+# sqlite:///jobcrawl.db (or to a database the user's environment names).
+if "jobcrawl.settings" in sys.modules:
+    raise RuntimeError("jobcrawl.settings was imported before tests/conftest.py set its trap")
+_TRAP_DIR = Path(tempfile.mkdtemp(prefix="jobcrawl-tests-"))
+_TRAP_DB = _TRAP_DIR / "default-database-opened-by-a-test.db"
+os.environ["JOBCRAWL_DATABASE_URL"] = f"sqlite:///{_TRAP_DB}"
+_CHECKOUT_DB = [ROOT / f"jobcrawl.db{suffix}" for suffix in ("", "-journal", "-wal", "-shm")]
+_EXPORTS = ROOT / "exports"
 
 
-def _port_open(host: str, port: int) -> bool:
+def _footprint() -> dict[str, tuple[int, int]]:
+    """(size, mtime) of the checkout's database files and of everything under exports/."""
+    paths = [*_CHECKOUT_DB, *(_EXPORTS.rglob("*") if _EXPORTS.is_dir() else [])]
+    return {str(path): (st.st_size, st.st_mtime_ns) for path in paths
+            if (st := _stat(path)) is not None}
+
+
+def _stat(path: Path) -> os.stat_result | None:
     try:
-        with socket.create_connection((host, port), timeout=1):
-            return True
+        return path.stat()
     except OSError:
-        return False
+        return None
 
 
-def _service_missing(name: str, host: str, port: int) -> None:
-    reason = f"{name} is not reachable on {host}:{port}"
-    if REQUIRE_SERVICES:
-        pytest.fail(f"{reason} and JOBCRAWL_REQUIRE_SERVICES=1")
-    pytest.skip(reason)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    shutil.rmtree(_TRAP_DIR, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _keep_out_of_the_checkout() -> Iterator[None]:
+    """Fail a test that opens the default database or writes to ./jobcrawl.db or exports/."""
+    before = _footprint()
+    yield
+    problems = []
+    if _TRAP_DB.exists():
+        _TRAP_DB.unlink()
+        problems.append(
+            "opened the default database (JOBCRAWL_DATABASE_URL unset, in this process or a "
+            "subprocess): give it one of its own, e.g. the sqlite_url fixture and "
+            '"-s", f"JOBCRAWL_DATABASE_URL={sqlite_url}"')
+    after = _footprint()
+    changed = sorted(path for path in before.keys() | after.keys()
+                     if before.get(path) != after.get(path))
+    if changed:
+        problems.append(
+            f"wrote into the checkout: {', '.join(changed)} (write under tmp_path instead; "
+            "with pytest -n, the culprit may be a test running at the same time)")
+    if problems:
+        pytest.fail("this test " + "; it ".join(problems), pytrace=False)
 
 
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A fresh PostgreSQL schema per test (dropped afterwards) on the machine's server."""
-    if not _port_open("127.0.0.1", 5432):
-        _service_missing("PostgreSQL", "127.0.0.1", 5432)
+    require_port("PostgreSQL", "127.0.0.1", 5432)
     from sqlalchemy import create_engine, text
 
     schema = f"t_{uuid.uuid4().hex[:12]}"
@@ -54,13 +93,6 @@ def postgres_url() -> Iterator[str]:
 
 
 @pytest.fixture
-def redis_url() -> str:
-    if not _port_open("127.0.0.1", 6379):
-        _service_missing("Redis", "127.0.0.1", 6379)
-    return "redis://127.0.0.1:6379/0"
-
-
-@pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'jobs.db'}"
 
@@ -71,11 +103,10 @@ def database_url(request: pytest.FixtureRequest) -> str:
     return request.getfixturevalue(request.param)
 
 
-def run_scrapy(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None,
-               timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    """Run the real `scrapy` command line in a subprocess from the project folder."""
-    full_env = {**os.environ, **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "scrapy", *args],
-        cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout,
-    )
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """The path of Debian's Chromium, as JOBCRAWL_CHROMIUM_PATH (default /usr/bin/chromium)."""
+    problem = chromium_problem()
+    if problem is not None:
+        unavailable(problem)
+    return CHROMIUM_PATH

@@ -15,7 +15,9 @@ from scrapy.utils.test import get_crawler
 from jobcrawl.extract import adzuna
 from jobcrawl.items import JobItem
 from jobcrawl.spiders.adzuna import AdzunaSpider
-from tests.recorded import Recorded, RecordedServer, as_json, crawl_api, row_fields, stored_rows
+from tests.utils.recorded import Recorded, RecordedServer
+from tests.utils.rows import as_json, row_fields, stored_rows
+from tests.utils.scrapy import crawl_api
 
 FIXTURES = Path(__file__).parent / "fixtures" / "api" / "adzuna"
 EXPECTED: dict[str, dict[str, Any]] = json.loads((FIXTURES / "expected_items.json").read_text())

@@ -5,13 +5,18 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from jobcrawl.extract import ashby
 from jobcrawl.items import JobItem
-from tests.recorded import Recorded, RecordedServer, as_json, crawl_api, row_fields, stored_rows
+from tests.utils.recorded import Recorded, RecordedServer
+from tests.utils.rows import as_json, row_fields, stored_rows
+from tests.utils.scrapy import crawl_api
 
 FIXTURES = Path(__file__).parent / "fixtures" / "api" / "ashby"
 SCRAPED_AT = datetime(2025, 2, 15, 12, 0, tzinfo=UTC)
+EXPECTED: dict[str, dict[str, Any]] = json.loads(
+    (FIXTURES / "expected_items.json").read_text(encoding="utf-8"))
 BOARD_PATH = "/posting-api/job-board/kestrel?includeCompensation=true"
 BOARD = {BOARD_PATH: Recorded.file(FIXTURES / "job-board.json")}
 
@@ -25,8 +30,9 @@ def test_every_listed_job_becomes_the_expected_item() -> None:
         for job in jobs
         if ashby.is_listed(job)
     ]
-    expected = json.loads((FIXTURES / "expected-items.json").read_text(encoding="utf-8"))
-    assert [as_json(item) for item in items] == expected
+    assert [as_json(item) for item in items] == [
+        {**expected, "scraped_at": SCRAPED_AT.isoformat()} for expected in EXPECTED.values()
+    ]
 
 
 def test_odd_job_record_gives_an_item_without_raising() -> None:
@@ -69,81 +75,21 @@ def test_crawl_stores_the_listed_jobs(sqlite_url: str, tmp_path: Path) -> None:
     assert len(rows) == 4
     assert "0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e" not in rows  # isListed: false
     assert row_fields(rows["9a1f6c2e-3b4d-4e5f-8a7b-1c2d3e4f5a6b"]) == {
-        "webindex": "9a1f6c2e-3b4d-4e5f-8a7b-1c2d3e4f5a6b",
-        "source": "ashby:kestrel",
-        "url": "https://jobs.ashbyhq.com/kestrel/9a1f6c2e-3b4d-4e5f-8a7b-1c2d3e4f5a6b",
-        "title": "Product Designer",
-        "company": None,
-        "location": "London / Remote (UK)",
-        "category": "Design",
-        "contract_type": None,
-        "contract_time": "full_time",
-        "description": (
-            "About Kestrel\n\n"
-            "Kestrel Robotics builds warehouse robots that work safely next to people – 600 of "
-            "them run in 40 sites today.\n\n"
-            "The role\n\n"
-            "Design the operator app used on every shift\n\n"
-            "Run research sessions on warehouse floors\n\n"
-            "Closing date: 7 February 2025"
-        ),
-        "salary_raw": "£60K - £75K",
-        "salary_min": 60000.0,
-        "salary_max": 75000.0,
-        "salary_currency": "GBP",
-        "salary_period": "year",
-        "date_posted": "2025-01-22",
+        **EXPECTED["9a1f6c2e-3b4d-4e5f-8a7b-1c2d3e4f5a6b"],
         "closing_date": "2025-02-07",
         "closing_date_raw": "Closing date: 7 February 2025",
         "closing_date_source": "text",
     }
     # Hourly pay without Ashby's summary text: jobcrawl writes a short one.
     assert row_fields(rows["3d4e5f6a-1b2c-4d3e-8f4a-5b6c7d8e9f0a"]) == {
-        "webindex": "3d4e5f6a-1b2c-4d3e-8f4a-5b6c7d8e9f0a",
-        "source": "ashby:kestrel",
-        "url": "https://jobs.ashbyhq.com/kestrel/3d4e5f6a-1b2c-4d3e-8f4a-5b6c7d8e9f0a",
-        "title": "Field Technician (Hourly)",
-        "company": None,
-        "location": "Austin, TX / Dallas, TX",
-        "category": "Operations",
-        "contract_type": None,
-        "contract_time": "part_time",
-        "description": (
-            "Keep our robots running at customer sites around Austin and Dallas, 20–25 hours a "
-            "week.\n\n"
-            "Applications close on 15/03/2025."
-        ),
-        "salary_raw": "USD 28-34 per hour",
-        "salary_min": 28.0,
-        "salary_max": 34.0,
-        "salary_currency": "USD",
-        "salary_period": "hour",
-        "date_posted": "2025-02-12",
+        **EXPECTED["3d4e5f6a-1b2c-4d3e-8f4a-5b6c7d8e9f0a"],
         "closing_date": "2025-03-15",
         "closing_date_raw": "Applications close on 15/03/2025",
         "closing_date_source": "text",
     }
-    assert row_fields(rows["7f8a9b0c-2d3e-4f5a-9b6c-7d8e9f0a1b2c"]) == {
-        "webindex": "7f8a9b0c-2d3e-4f5a-9b6c-7d8e9f0a1b2c",
-        "source": "ashby:kestrel",
-        "url": "https://jobs.ashbyhq.com/kestrel/7f8a9b0c-2d3e-4f5a-9b6c-7d8e9f0a1b2c",
-        "title": "Research Intern, Perception",
-        "company": None,
-        "location": "Zürich",
-        "category": "Research",
-        "contract_type": "internship",
-        "contract_time": None,
-        "description": "Six months with our perception team at ETH Zürich's robotics lab.",
-        "salary_raw": None,
-        "salary_min": None,
-        "salary_max": None,
-        "salary_currency": None,
-        "salary_period": None,
-        "date_posted": "2025-02-20",
-        "closing_date": None,
-        "closing_date_raw": None,
-        "closing_date_source": None,
-    }
+    assert row_fields(rows["7f8a9b0c-2d3e-4f5a-9b6c-7d8e9f0a1b2c"]) == (
+        EXPECTED["7f8a9b0c-2d3e-4f5a-9b6c-7d8e9f0a1b2c"]
+    )
 
 
 def test_max_items_stops_early(sqlite_url: str, tmp_path: Path) -> None:

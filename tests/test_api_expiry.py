@@ -10,8 +10,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import FIXTURES
-from tests.recorded import Recorded, RecordedServer, crawl_api, stored_rows
+from tests.utils.paths import FIXTURES
+from tests.utils.recorded import Recorded, RecordedServer
+from tests.utils.rows import stored_rows
+from tests.utils.scrapy import crawl_api
 
 JOBS = "/v1/boards/northwind/jobs?content=true"
 LISTING = json.loads((FIXTURES / "api" / "greenhouse" / "jobs.json").read_text())

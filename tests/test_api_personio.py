@@ -11,7 +11,9 @@ import pytest
 
 from jobcrawl.extract import personio
 from jobcrawl.spiders.personio import PersonioSpider
-from tests.recorded import Recorded, RecordedServer, as_json, crawl_api, row_fields, stored_rows
+from tests.utils.recorded import Recorded, RecordedServer
+from tests.utils.rows import as_json, row_fields, stored_rows
+from tests.utils.scrapy import crawl_api
 
 FIXTURES = Path(__file__).parent / "fixtures" / "api" / "personio"
 EXPECTED: dict[str, dict[str, Any]] = json.loads((FIXTURES / "expected_items.json").read_text())

@@ -15,7 +15,9 @@ from w3lib.http import basic_auth_header
 
 from jobcrawl.extract import reed
 from jobcrawl.spiders.reed import ReedSpider
-from tests.recorded import Recorded, RecordedServer, as_json, crawl_api, row_fields, stored_rows
+from tests.utils.recorded import Recorded, RecordedServer
+from tests.utils.rows import as_json, row_fields, stored_rows
+from tests.utils.scrapy import crawl_api
 
 FIXTURES = Path(__file__).parent / "fixtures" / "api" / "reed"
 EXPECTED: dict[str, dict[str, Any]] = json.loads((FIXTURES / "expected_items.json").read_text())

@@ -5,16 +5,21 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from jobcrawl.extract import smartrecruiters
 from jobcrawl.items import JobItem
 from jobcrawl.spiders.smartrecruiters import SmartRecruitersSpider
-from tests.recorded import Recorded, RecordedServer, as_json, crawl_api, row_fields, stored_rows
+from tests.utils.recorded import Recorded, RecordedServer
+from tests.utils.rows import as_json, row_fields, stored_rows
+from tests.utils.scrapy import crawl_api
 
 FIXTURES = Path(__file__).parent / "fixtures" / "api" / "smartrecruiters"
 SCRAPED_AT = datetime(2025, 2, 15, 12, 0, tzinfo=UTC)
+EXPECTED: dict[str, dict[str, Any]] = json.loads(
+    (FIXTURES / "expected_items.json").read_text(encoding="utf-8"))
 POSTINGS = "/v1/companies/HelixBio/postings"
 DETAILS = ("744000041234567", "744000041234568", "744000041234569", "744000041234570",
            "744000041234571")
@@ -41,8 +46,9 @@ def test_every_detail_becomes_the_expected_item() -> None:
         )
         for pid in DETAILS
     ]
-    expected = json.loads((FIXTURES / "expected-items.json").read_text(encoding="utf-8"))
-    assert [as_json(item) for item in items] == expected
+    assert [as_json(item) for item in items] == [
+        {**expected, "scraped_at": SCRAPED_AT.isoformat()} for expected in EXPECTED.values()
+    ]
 
 
 def test_list_page_gives_postings_and_total() -> None:
@@ -107,68 +113,18 @@ def test_crawl_reads_list_pages_to_total_found_then_details(
     rows = {row["webindex"]: row for row in stored_rows(sqlite_url)}
     assert sorted(rows) == list(DETAILS)
     assert row_fields(rows["744000041234567"]) == {
-        "webindex": "744000041234567",
-        "source": "smartrecruiters:HelixBio",
-        "url": "https://jobs.smartrecruiters.com/HelixBio/744000041234567-laboratory-technician",
-        "title": "Laboratory Technician",
-        "company": "Helix Biosciences",
-        "location": "Cambridge, England, United Kingdom",
-        "category": "Research & Development",
-        "contract_type": "permanent",
-        "contract_time": "full_time",
-        "description": (
-            "Company Description\n\n"
-            "Helix Biosciences develops RNA therapeutics for rare diseases.\n\n"
-            "Job Description\n\n"
-            "Prepare samples and run our sequencing platform in a GLP lab.\n\n"
-            "Closing date: 28 February 2025\n\n"
-            "Qualifications\n\n"
-            "BSc in a life science\n"
-            "Lab experience, ideally GLP\n\n"
-            "Additional Information\n\n"
-            "Salary: £28,000 – £32,000 per annum, plus 10% bonus."
-        ),
+        **EXPECTED["744000041234567"],
         "salary_raw": "£28,000 – £32,000 per annum",
         "salary_min": 28000.0,
         "salary_max": 32000.0,
         "salary_currency": "GBP",
         "salary_period": "year",
-        "date_posted": "2025-02-03",
         "closing_date": "2025-02-28",
         "closing_date_raw": "Closing date: 28 February 2025",
         "closing_date_source": "text",
     }
     # No department: the job function is the category; a fixed-term contract.
-    assert row_fields(rows["744000041234568"]) == {
-        "webindex": "744000041234568",
-        "source": "smartrecruiters:HelixBio",
-        "url": "https://jobs.smartrecruiters.com/HelixBio/"
-               "744000041234568-regulatory-affairs-specialist-m-w-d-",
-        "title": "Regulatory Affairs Specialist (m/w/d)",
-        "company": "Helix Biosciences",
-        "location": "Köln, NW, Germany",
-        "category": "Legal",
-        "contract_type": "contract",
-        "contract_time": None,
-        "description": (
-            "Company Description\n\n"
-            "Helix Biosciences develops RNA therapeutics for rare diseases.\n\n"
-            "Job Description\n\n"
-            "Sie betreuen unsere Zulassungsdossiers bei der EMA & dem BfArM (befristet auf 18 "
-            "Monate).\n\n"
-            "Qualifications\n\n"
-            "Abgeschlossenes Studium der Pharmazie oder Life Sciences."
-        ),
-        "salary_raw": None,
-        "salary_min": None,
-        "salary_max": None,
-        "salary_currency": None,
-        "salary_period": None,
-        "date_posted": "2025-02-06",
-        "closing_date": None,
-        "closing_date_raw": None,
-        "closing_date_source": None,
-    }
+    assert row_fields(rows["744000041234568"]) == EXPECTED["744000041234568"]
     assert row_fields(rows["744000041234569"])["location"] == "Remote, GB"
     assert row_fields(rows["744000041234569"])["closing_date"] == "2025-03-14"
 

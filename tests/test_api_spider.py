@@ -16,7 +16,8 @@ from jobcrawl.spiders.adzuna import mask_credentials
 from jobcrawl.spiders.api import ApiSpider, subdomain
 from jobcrawl.spiders.greenhouse import GreenhouseSpider
 from jobcrawl.spiders.lever import LeverSpider
-from tests.recorded import Recorded, RecordedServer, crawl_api
+from tests.utils.recorded import Recorded, RecordedServer
+from tests.utils.scrapy import crawl_api
 
 FIXTURES = Path(__file__).parent / "fixtures" / "api"
 ADZUNA_KEYS = ["-s", "JOBCRAWL_ADZUNA_APP_ID=8f3a1c22",

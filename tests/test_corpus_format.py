@@ -17,7 +17,7 @@ from jobcrawl.export.corpus import (
     render_record,
     safe_path_part,
 )
-from tests.conftest import FIXTURES
+from tests.utils.paths import FIXTURES
 
 SEED = FIXTURES / "Job_seed.txt"
 

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from jobcrawl.db.migrate import upgrade
-from tests.conftest import run_scrapy
-from tests.test_counts import ADS, insert_ads
+from tests.utils.counts import ADS, insert_ads
+from tests.utils.scrapy import run_scrapy
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -15,7 +15,7 @@ from jobcrawl.db.engine import make_engine
 from jobcrawl.db.migrate import upgrade
 from jobcrawl.demo.server import DemoBoard
 from jobcrawl.extract.ids import webindex_from_url
-from tests.conftest import run_scrapy
+from tests.utils.scrapy import run_scrapy
 
 FAST = ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "LOG_LEVEL=INFO"]
 

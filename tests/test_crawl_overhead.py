@@ -17,7 +17,7 @@ from scrapy.utils.test import get_crawler
 from jobcrawl.demo.server import DemoBoard
 from jobcrawl.tuning.logformatter import LevelAwareLogFormatter
 from jobcrawl.tuning.stats import MemoryStats
-from tests.conftest import run_scrapy
+from tests.utils.scrapy import run_scrapy
 
 # --- DEBUG lines not built above LOG_LEVEL DEBUG ----------------------------------
 

@@ -18,9 +18,11 @@ import pytest
 
 from jobcrawl.demo.server import DemoBoard
 from jobcrawl.extract.ids import webindex_from_url
-from tests.conftest import ROOT, run_scrapy
-from tests.recorded import RecordedServer, stored_rows
-from tests.test_schedule_runner import group_gone
+from tests.utils.paths import ROOT
+from tests.utils.processes import group_gone
+from tests.utils.recorded import RecordedServer
+from tests.utils.rows import stored_rows
+from tests.utils.scrapy import run_scrapy
 
 TIMEOUT = 5  # the hanging source's own timeout, seconds
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.utils.paths import ROOT
 
 pytest.importorskip("setuptools")
 

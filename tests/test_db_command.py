@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from jobcrawl.db.migrate import SCHEMA_HEAD, database_revision
-from tests.conftest import run_scrapy
+from tests.utils.scrapy import run_scrapy
 
 PASSWORD = "s3cret-pw"
 

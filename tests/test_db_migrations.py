@@ -23,7 +23,7 @@ from jobcrawl.db.migrate import (
     upgrade,
 )
 from jobcrawl.db.models import Base
-from tests.conftest import ROOT
+from tests.utils.paths import ROOT
 
 
 @pytest.fixture

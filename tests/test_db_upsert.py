@@ -22,7 +22,8 @@ from jobcrawl.db.upsert import (
     upsert_rows,
 )
 from jobcrawl.items import JOB_FIELDS, JobItem
-from tests.conftest import ROOT
+from tests.utils.paths import ROOT
+from tests.utils.rows import seed_item
 
 T1 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
 T2 = T1 + timedelta(days=1)
@@ -160,20 +161,6 @@ def test_empty_batch_writes_nothing(db_url: str) -> None:
     assert rows(db_url) == {}
 
 
-def seed_item() -> JobItem:
-    return JobItem(
-        webindex="72119477",
-        source="corpus:seed",
-        url="https://example.com/jobs/72119477",
-        title="IT Project Manager  Infrastructure",
-        company="Acme",
-        description="Our Information Management team. Closing Date: 10th February 2013",
-        salary_min=30000.0,
-        closing_date=date(2013, 2, 10),
-        scraped_at=datetime(2013, 1, 20, 9, 30, tzinfo=UTC),
-    )
-
-
 def test_content_hash_is_fixed_for_known_content() -> None:
     # Changing the hash recipe would make every stored ad look "updated" next crawl.
     assert content_hash(job_row(seed_item())) == SEED_HASH
@@ -181,7 +168,7 @@ def test_content_hash_is_fixed_for_known_content() -> None:
 
 def test_content_hash_is_the_same_in_another_process() -> None:
     code = (
-        "from tests.test_db_upsert import seed_item\n"
+        "from tests.utils.rows import seed_item\n"
         "from jobcrawl.db.upsert import content_hash, job_row\n"
         "print(content_hash(job_row(seed_item())))"
     )

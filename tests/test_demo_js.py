@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from jobcrawl.demo.server import DemoBoard
-from tests.browser import chromium  # noqa: F401  (the fixture)
-from tests.conftest import ROOT
-from tests.recorded import crawl_api, stored_rows
-from tests.test_site_crawl import assert_rows_are_the_truth, truth_row
+from tests.utils.demo import assert_rows_are_the_truth, truth_row
+from tests.utils.paths import ROOT
+from tests.utils.rows import stored_rows
+from tests.utils.scrapy import crawl_api
 
 JS_PROFILE = ROOT / "profiles" / "demo-js.yaml"
 
@@ -31,7 +31,7 @@ def crawl(board: DemoBoard, profile: Path, db_url: str, tmp_path: Path, chromium
 
 
 def test_rendered_listing_finds_every_ad_and_only_listings_use_the_browser(
-    board: DemoBoard, chromium: str, sqlite_url: str, tmp_path: Path  # noqa: F811
+    board: DemoBoard, chromium: str, sqlite_url: str, tmp_path: Path
 ) -> None:
     expected = board.board.expected_sections()
     api_before, ads_before = board.hit_count("/js/api/"), board.hit_count("/js/jobs/")
@@ -60,7 +60,7 @@ def test_rendered_listing_finds_every_ad_and_only_listings_use_the_browser(
 
 
 def test_element_that_never_appears_fails_the_listing_and_the_crawl(
-    board: DemoBoard, chromium: str, sqlite_url: str, tmp_path: Path  # noqa: F811
+    board: DemoBoard, chromium: str, sqlite_url: str, tmp_path: Path
 ) -> None:
     text = JS_PROFILE.read_text(encoding="utf-8")
     text = text.replace('listing: "css:#job-list a.job-link"', 'listing: "css:#job-list a.gone"')
@@ -92,7 +92,7 @@ def test_without_a_browser_the_js_listing_has_no_ad_links(
 
 
 def test_rendered_ad_pages_give_the_same_items(
-    board: DemoBoard, chromium: str, sqlite_url: str, tmp_path: Path  # noqa: F811
+    board: DemoBoard, chromium: str, sqlite_url: str, tmp_path: Path
 ) -> None:
     text = JS_PROFILE.read_text(encoding="utf-8").replace("  ad: false\n", "  ad: true\n")
     text = text.replace('  listing: "css:#job-list a.job-link"\n',

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import ROOT
+from tests.utils.paths import ROOT
 
 
 def free_port() -> int:

@@ -25,8 +25,8 @@ from jobcrawl.recrawl.queries import (
     touch_ads,
 )
 from jobcrawl.recrawl.state import KnownAds, RecrawlConfig, parse_ttl
-from tests.conftest import ROOT
 from tests.utils.crawlers import jobcrawl_crawler
+from tests.utils.paths import ROOT
 
 T1 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 T2 = T1 + timedelta(days=1)

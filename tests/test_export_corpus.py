@@ -10,7 +10,7 @@ import pytest
 from jobcrawl.export.corpus import parse_record, safe_path_part
 from jobcrawl.export.manifest import FileEntry
 from jobcrawl.export.writers import CorpusWriter, Skipped
-from tests.test_export_command import export, fill, job
+from tests.utils.exports import export, fill, job
 
 HOSTILE = ["../../etc", "a/b", "\x00", "CON", "", "..", ".", "a\\b", "nul.txt", "x" * 300,
            "/absolute", "Sales\nJobs", "\u202egpj.exe", "Café & Bar ☕", None]

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from jobcrawl.export.query import ExportQuery, Sampler, sample_key
-from tests.test_export_command import as_json, export, fill, job, read_jsonl
+from tests.utils.exports import as_json, export, fill, job, read_jsonl
 
 
 def at(day: int, hour: int = 12, minute: int = 0, second: int = 0, micro: int = 0) -> datetime:

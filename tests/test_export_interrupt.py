@@ -28,8 +28,8 @@ from jobcrawl.export.manifest import FileEntry
 from jobcrawl.export.output import HashingWriter
 from jobcrawl.export.values import EXPORT_FIELDS
 from jobcrawl.export.writers import CsvWriter
-from tests.conftest import ROOT
-from tests.test_export_command import JOBS, fill, job, read_csv
+from tests.utils.exports import JOBS, fill, job, read_csv
+from tests.utils.paths import ROOT
 
 BIG = 200_000  # seconds of work: time to catch the export in the middle
 

@@ -13,8 +13,9 @@ import pytest
 
 from jobcrawl.db.migrate import SCHEMA_HEAD, upgrade
 from jobcrawl.export.manifest import jobcrawl_version, redacted_command
-from tests.conftest import ROOT, run_scrapy
-from tests.test_export_command import JOBS, export, fill
+from tests.utils.exports import JOBS, export, fill
+from tests.utils.paths import ROOT
+from tests.utils.scrapy import run_scrapy
 
 
 def manifest_of(output: Path) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from jobcrawl.extract.jobposting import to_item
 from jobcrawl.extract.jsonld import extract_postings
 from jobcrawl.extract.normalize import normalize_item
 from jobcrawl.items import JOB_FIELDS, JobItem
-from tests.conftest import run_scrapy
+from tests.utils.scrapy import run_scrapy
 
 TRICKY_DESCRIPTION = 'Say "hello", then\nmore lines,\r\nand a comma, ünïcødé €'
 
@@ -229,8 +229,10 @@ def test_feeds_use_the_registered_job_exporters(tmp_path: Path) -> None:
     spider.write_text(SPIDER)
     csv_path, jsonl_path = tmp_path / "out.csv", tmp_path / "out.jsonl"
 
+    # The run is recorded: in a database of the test's own, never the checkout's.
     result = run_scrapy("runspider", str(spider), "-o", f"{csv_path}:jobcsv",
-                        "-o", f"{jsonl_path}:jobjsonl", "-s", "LOG_LEVEL=WARNING")
+                        "-o", f"{jsonl_path}:jobjsonl", "-s", "LOG_LEVEL=WARNING",
+                        "-s", f"JOBCRAWL_DATABASE_URL=sqlite:///{tmp_path / 'runs.db'}")
 
     assert result.returncode == 0, result.stderr
     expected = {

@@ -14,8 +14,10 @@ from typing import Any
 import pytest
 
 from jobcrawl.demo.server import LocalServer, QuietHandler
-from tests.conftest import FIXTURES, run_scrapy
-from tests.recorded import Recorded, RecordedServer, crawl_api, row_fields, stored_rows
+from tests.utils.paths import FIXTURES
+from tests.utils.recorded import Recorded, RecordedServer
+from tests.utils.rows import row_fields, stored_rows
+from tests.utils.scrapy import crawl_api, run_scrapy
 
 FEEDS = FIXTURES / "feeds"
 INDEED = "https://careers.northwind.example/feeds/indeed.xml"

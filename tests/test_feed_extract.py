@@ -16,7 +16,7 @@ from jobcrawl.extract.feed import FeedContext, source_for, to_item
 from jobcrawl.extract.feedreader import FeedError, FeedReader, UnknownDialect, unpacked
 from jobcrawl.extract.normalize import normalize_item
 from jobcrawl.items import JobItem
-from tests.conftest import FIXTURES
+from tests.utils.paths import FIXTURES
 
 FEEDS = FIXTURES / "feeds"
 SCRAPED_AT = datetime(2024, 3, 6, 12, 0, tzinfo=UTC)

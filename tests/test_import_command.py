@@ -18,7 +18,8 @@ from jobcrawl.db.models import Job
 from jobcrawl.db.upsert import content_hash, upsert_jobs
 from jobcrawl.export.corpus import render_record
 from jobcrawl.items import JobItem
-from tests.conftest import FIXTURES, run_scrapy
+from tests.utils.paths import FIXTURES
+from tests.utils.scrapy import run_scrapy
 
 if TYPE_CHECKING:
     import subprocess

@@ -17,7 +17,7 @@ from jobcrawl.importers.adzuna_csv import read_adzuna_csv, row_to_item
 from jobcrawl.importers.corpus_folder import FileCount, read_corpus
 from jobcrawl.importers.load import FORMATS, default_source, detect_format, read_entries
 from jobcrawl.items import JobItem
-from tests.conftest import FIXTURES
+from tests.utils.paths import FIXTURES
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 SOURCE = "import:test"

@@ -14,7 +14,8 @@ from jobcrawl.db.migrate import upgrade
 from jobcrawl.db.upsert import upsert_jobs
 from jobcrawl.export.corpus import FILE_NAME_RE, UNCATEGORISED, render_record, safe_path_part
 from jobcrawl.items import JobItem
-from tests.conftest import FIXTURES, run_scrapy
+from tests.utils.paths import FIXTURES
+from tests.utils.scrapy import run_scrapy
 
 SOURCE = "import:roundtrip"
 CATEGORIES = [

@@ -17,7 +17,8 @@ from jobcrawl.config.profiles import (
     load_profile,
     parse_profile,
 )
-from tests.conftest import FIXTURES, ROOT, run_scrapy
+from tests.utils.paths import FIXTURES, ROOT
+from tests.utils.scrapy import run_scrapy
 
 SHIPPED = [ROOT / "profiles" / "demo-html.yaml", ROOT / "profiles" / "demo-js.yaml"]
 

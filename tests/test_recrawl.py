@@ -14,7 +14,7 @@ from sqlalchemy import text, update
 from jobcrawl.db.engine import make_engine
 from jobcrawl.db.models import Job, RecrawlPage
 from jobcrawl.demo.server import DemoBoard
-from tests.conftest import run_scrapy
+from tests.utils.scrapy import run_scrapy
 
 FAST = ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "LOG_LEVEL=INFO"]
 CLOSED_EVIDENCE = "page says: 'This vacancy has now closed'"

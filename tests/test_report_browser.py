@@ -9,9 +9,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from jobcrawl.report.charts import PALETTE
-from tests.browser import chromium  # noqa: F401 - a pytest fixture
-from tests.conftest import run_scrapy
-from tests.test_report import ACME, BOARD, EVIL, IMG, JOBS, RUNS, SCRIPT, fill
+from tests.utils.report import ACME, BOARD, EVIL, IMG, JOBS, RUNS, SCRIPT, fill
+from tests.utils.scrapy import run_scrapy
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -89,7 +88,7 @@ def report_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def report_page(chromium: str, report_file: Path  # noqa: F811 - the fixture imported above
+def report_page(chromium: str, report_file: Path
                 ) -> Iterator[tuple[Page, dict[str, list[str]]]]:
     from playwright.sync_api import sync_playwright
 
@@ -149,7 +148,7 @@ def test_strings_from_the_web_stay_text(report_page: tuple[Page, dict[str, list[
     assert events["dialogs"] == []
 
 
-def test_the_page_needs_no_javascript(chromium: str, report_file: Path) -> None:  # noqa: F811
+def test_the_page_needs_no_javascript(chromium: str, report_file: Path) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

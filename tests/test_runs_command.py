@@ -13,7 +13,7 @@ from sqlalchemy import insert
 from jobcrawl.db.engine import make_engine
 from jobcrawl.db.migrate import upgrade
 from jobcrawl.db.models import CrawlRun
-from tests.conftest import run_scrapy
+from tests.utils.scrapy import run_scrapy
 
 T0 = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)
 

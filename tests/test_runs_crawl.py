@@ -17,7 +17,7 @@ from jobcrawl.db.migrate import upgrade
 from jobcrawl.db.models import CrawlRun
 from jobcrawl.demo.server import DemoBoard
 from jobcrawl.demo.site import Board
-from tests.conftest import run_scrapy
+from tests.utils.scrapy import run_scrapy
 
 FAST = ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "LOG_LEVEL=INFO"]
 SOURCE = "jobposting:127.0.0.1"

@@ -16,7 +16,7 @@ from jobcrawl.schedule.sources import (
     parse_duration,
     parse_sources,
 )
-from tests.conftest import ROOT
+from tests.utils.paths import ROOT
 
 SPIDERS = ("greenhouse", "jobposting", "lever", "reed")
 

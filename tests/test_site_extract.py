@@ -15,7 +15,7 @@ from jobcrawl.config.profiles import load_profile, parse_profile
 from jobcrawl.demo.site import Board
 from jobcrawl.extract.normalize import normalize_item
 from jobcrawl.extract.site import ad_links, next_pages, select_links, select_text, to_item
-from tests.conftest import FIXTURES, ROOT
+from tests.utils.paths import FIXTURES, ROOT
 
 PAGES = FIXTURES / "site"
 SCRAPED_AT = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)

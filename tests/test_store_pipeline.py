@@ -23,8 +23,8 @@ from jobcrawl.db.migrate import SCHEMA_HEAD, database_revision, upgrade
 from jobcrawl.db.models import Base, Job
 from jobcrawl.items import JobItem
 from jobcrawl.pipelines.store import StoreConfig, StorePipeline
-from tests.conftest import run_scrapy
 from tests.utils.crawlers import CORE_EXTENSIONS, jobcrawl_crawler
+from tests.utils.scrapy import run_scrapy
 
 T1 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
 PASSWORD = "s3cret-pw"

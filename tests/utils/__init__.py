@@ -1,1 +1,1 @@
-"""Helpers shared by the tests: crawlers, servers, subprocess runs."""
+"""Helpers the tests share; fixtures live in tests/conftest.py, never here."""

@@ -14,15 +14,13 @@ value (APIs with HTTP basic auth, such as Reed's).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from datetime import date
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from jobcrawl.demo.server import LocalServer, QuietHandler
-from jobcrawl.items import JOB_FIELDS
 
 
 def _key(target: str) -> tuple[str, tuple[tuple[str, str], ...]]:
@@ -91,53 +89,3 @@ class RecordedServer(LocalServer):
                 self.wfile.write(answer.body)
 
         return Handler
-
-
-def crawl_api(spider: str, *args: str, db_url: str, tmp_path: Path,
-              env: dict[str, str] | None = None) -> tuple[int, dict[str, Any], str]:
-    """Run `scrapy crawl <spider> <args>` in a subprocess; (exit code, final stats, stderr)."""
-    import json
-
-    from tests.conftest import run_scrapy
-
-    stats_path = tmp_path / f"stats-{spider}-{len(list(tmp_path.iterdir()))}.json"
-    result = run_scrapy(
-        "crawl", spider, *args,
-        "-s", "AUTOTHROTTLE_ENABLED=False",
-        "-s", f"JOBCRAWL_DATABASE_URL={db_url}",
-        "-s", f"JOBCRAWL_STATSFILE_PATH={stats_path}",
-        env=env,
-    )
-    stats = json.loads(stats_path.read_text()) if stats_path.exists() else {}
-    return result.returncode, stats, result.stderr
-
-
-def as_json(item: Any) -> dict[str, Any]:
-    """A JobItem as a dict with ISO dates, to compare with expected JSON."""
-    return {key: v.isoformat() if isinstance(v, date) else v for key, v in asdict(item).items()}
-
-
-def row_fields(row: dict[str, Any], *extra: str) -> dict[str, Any]:
-    """A stored row's JobItem columns (without the crawl-time scraped_at), plus `extra`."""
-    return {name: row[name] for name in [*JOB_FIELDS, *extra] if name != "scraped_at"}
-
-
-def stored_rows(db_url: str) -> list[dict[str, Any]]:
-    """Every row of the jobs table, ordered by (source, webindex)."""
-    from sqlalchemy import text
-
-    from jobcrawl.db.engine import make_engine
-
-    engine = make_engine(db_url)
-    try:
-        with engine.connect() as conn:
-            result = conn.execute(text("SELECT * FROM jobs ORDER BY source, webindex"))
-            return [dict(row._mapping) for row in result]
-    finally:
-        engine.dispose()
-
-
-def expired_ads(db_url: str) -> dict[str, tuple[str, str]]:
-    """{webindex: (expiry_reason, expiry_evidence)} of the stored ads that have expired."""
-    return {row["webindex"]: (row["expiry_reason"], row["expiry_evidence"])
-            for row in stored_rows(db_url) if row["expired_at"] is not None}

@@ -1,0 +1,54 @@
+"""JobItems and stored rows as plain dicts, to compare with expected JSON."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import UTC, date, datetime
+from typing import Any
+
+from jobcrawl.items import JOB_FIELDS, JobItem
+
+
+def as_json(item: Any) -> dict[str, Any]:
+    """A JobItem as a dict with ISO dates, to compare with expected JSON."""
+    return {key: v.isoformat() if isinstance(v, date) else v for key, v in asdict(item).items()}
+
+
+def row_fields(row: dict[str, Any], *extra: str) -> dict[str, Any]:
+    """A stored row's JobItem columns (without the crawl-time scraped_at), plus `extra`."""
+    return {name: row[name] for name in [*JOB_FIELDS, *extra] if name != "scraped_at"}
+
+
+def stored_rows(db_url: str) -> list[dict[str, Any]]:
+    """Every row of the jobs table, ordered by (source, webindex)."""
+    from sqlalchemy import text
+
+    from jobcrawl.db.engine import make_engine
+
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            result = conn.execute(text("SELECT * FROM jobs ORDER BY source, webindex"))
+            return [dict(row._mapping) for row in result]
+    finally:
+        engine.dispose()
+
+
+def expired_ads(db_url: str) -> dict[str, tuple[str, str]]:
+    """{webindex: (expiry_reason, expiry_evidence)} of the stored ads that have expired."""
+    return {row["webindex"]: (row["expiry_reason"], row["expiry_evidence"])
+            for row in stored_rows(db_url) if row["expired_at"] is not None}
+
+
+def seed_item() -> JobItem:
+    return JobItem(
+        webindex="72119477",
+        source="corpus:seed",
+        url="https://example.com/jobs/72119477",
+        title="IT Project Manager  Infrastructure",
+        company="Acme",
+        description="Our Information Management team. Closing Date: 10th February 2013",
+        salary_min=30000.0,
+        closing_date=date(2013, 2, 10),
+        scraped_at=datetime(2013, 1, 20, 9, 30, tzinfo=UTC),
+    )
