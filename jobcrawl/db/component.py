@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Self
 from scrapy import signals
 from sqlalchemy.exc import SQLAlchemyError
 
+from jobcrawl.config.components import shared_component
 from jobcrawl.db.config import DatabaseConfig
 from jobcrawl.db.engine import make_engine
 from jobcrawl.db.migrate import ensure_schema
@@ -18,7 +19,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-PATH = f"{__name__}.CrawlDatabase"
 
 
 class CrawlDatabase:
@@ -56,12 +56,9 @@ class CrawlDatabase:
 
     @classmethod
     def of(cls, crawler: Crawler) -> Self:
-        """The crawl's CrawlDatabase; RuntimeError naming the setting if it is not enabled."""
-        database = crawler.get_extension(cls)
-        if database is None:
-            raise RuntimeError(f"{PATH} is not in EXTENSIONS: jobcrawl's store, recrawl, "
-                               "expiry, monitors and run record need it")
-        return database
+        """The crawl's CrawlDatabase; RuntimeError if it is not enabled."""
+        needed_by = "jobcrawl's store, recrawl, expiry, monitors and run record"
+        return shared_component(crawler, cls, needed_by)
 
     @classmethod
     def optional(cls, crawler: Crawler) -> Self | None:

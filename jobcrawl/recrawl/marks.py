@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Self
 from scrapy import signals
 from sqlalchemy.exc import SQLAlchemyError
 
+from jobcrawl.config.components import shared_component
 from jobcrawl.db.component import CrawlDatabase
 from jobcrawl.extract.urls import canonical_url
 from jobcrawl.recrawl.queries import expire_by_url, remember_pages, touch_ads
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-PATH = f"{__name__}.RecrawlMarks"
 TOUCHED_KEY = "jobcrawl/store/touched"
 EXPIRY_PREFIX = "jobcrawl/expiry/"
 
@@ -90,11 +90,7 @@ class RecrawlMarks:
     @classmethod
     def of(cls, crawler: Crawler) -> Self:
         """The crawl's RecrawlMarks; RuntimeError if it is not enabled."""
-        marks = crawler.get_extension(cls)
-        if marks is None:
-            raise RuntimeError(f"{PATH} is not in EXTENSIONS: jobcrawl's recrawl, store "
-                               "and expiry need it")
-        return marks
+        return shared_component(crawler, cls, "jobcrawl's recrawl, store and expiry")
 
     def spider_closed(self) -> None:
         # A plain function, not a coroutine: Scrapy runs spider_closed receivers side by

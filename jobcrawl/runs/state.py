@@ -17,6 +17,7 @@ from scrapy import signals
 from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.utils.spider import DefaultSpider
 
+from jobcrawl.config.components import shared_component
 from jobcrawl.items import JOB_FIELDS, JobItem
 from jobcrawl.security.secrets import masked
 
@@ -49,7 +50,6 @@ class RunState:
 
 
 ARGUMENTS_SETTING = "JOBCRAWL_RUN_ARGUMENTS"
-PATH = f"{__name__}.CurrentRun"
 
 
 class CurrentRun:
@@ -86,11 +86,7 @@ class CurrentRun:
     @classmethod
     def of(cls, crawler: Crawler) -> Self:
         """The crawl's CurrentRun; RuntimeError if it is not enabled."""
-        run = crawler.get_extension(cls)
-        if run is None:
-            raise RuntimeError(f"{PATH} is not in EXTENSIONS: jobcrawl's store, expiry, "
-                               "monitors and run record need it")
-        return run
+        return shared_component(crawler, cls, "jobcrawl's store, expiry, monitors and run record")
 
 
 def run_state(crawler: Crawler) -> RunState:
