@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from tests.utils import forkserver
 from tests.utils.paths import ROOT
 
 
@@ -16,6 +17,8 @@ def run_scrapy(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None,
                timeout: float = 300) -> subprocess.CompletedProcess[str]:
     """Run the real `scrapy` command line in a subprocess from the project folder."""
     full_env = {**os.environ, **(env or {})}
+    if forkserver.enabled():
+        return forkserver.run(["scrapy", *args], cwd=cwd, env=full_env, timeout=timeout)
     return subprocess.run(
         [sys.executable, "-m", "scrapy", *args],
         cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout,
