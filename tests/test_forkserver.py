@@ -34,8 +34,10 @@ def test_the_command_reads_its_own_environment_and_folder(tmp_path) -> None:
     fresh, forked = _both("settings", "--get", "JOBCRAWL_DATABASE_URL",
                           env={"JOBCRAWL_DATABASE_URL": f"sqlite:///{db}"})
     assert forked.stdout == fresh.stdout == f"sqlite:///{db}\n"
-    # Outside the project folder Scrapy finds no scrapy.cfg, so no project commands.
-    outside = forkserver.run(["scrapy", "runs"], cwd=tmp_path, env=dict(os.environ), timeout=120)
+    # Outside the project folder Scrapy finds no scrapy.cfg, so no project commands
+    # (unless SCRAPY_SETTINGS_MODULE names one: an in-process test may have set it).
+    env = {key: value for key, value in os.environ.items() if key != "SCRAPY_SETTINGS_MODULE"}
+    outside = forkserver.run(["scrapy", "runs"], cwd=tmp_path, env=env, timeout=120)
     assert outside.returncode != 0 and "Unknown command" in outside.stdout
 
 
