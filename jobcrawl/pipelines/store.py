@@ -21,6 +21,7 @@ from jobcrawl.db.component import CrawlDatabase
 from jobcrawl.db.upsert import UpsertResult, prepared_row, upsert_rows
 from jobcrawl.recrawl.marks import RecrawlState, recrawl_state
 from jobcrawl.runs.failures import mark_failed
+from jobcrawl.runs.misslog import ITEM_KIND, MissLog
 from jobcrawl.runs.state import run_id
 
 if TYPE_CHECKING:
@@ -61,7 +62,8 @@ class StorePipeline:
     jobcrawl/store/new, .../updated, .../unchanged (sightings by effect),
     .../touched (known ads whose last_seen moved without a fetch; written by
     recrawl.marks), .../batches (written), .../failed_batches, .../failed_items (items not
-    stored, in failed batches or unconvertible), jobcrawl/failed/store;
+    stored, in failed batches or unconvertible), jobcrawl/failed/store,
+    jobcrawl/missed/item (the same items, listed in the missed file by MissLog);
     jobcrawl/expiry/gone, .../closed (ads newly expired for that reason),
     .../reactivated (expired ads fetched or listed again), all three also
     counted by recrawl.marks.
@@ -149,9 +151,13 @@ class StorePipeline:
         self.stats.inc_value(f"{STATS_PREFIX}failed_batches")
         self.stats.inc_value(f"{STATS_PREFIX}failed_items", len(batch))
         mark_failed(self.stats, "store", f"a batch write failed: {type(exc).__name__}")
+        # Missed as well (kind item, listed in the missed file); the crawl stays failed.
+        MissLog.of(self.crawler).record_items(batch, f"not stored: {type(exc).__name__}")
 
     def _item_failed(self, item: Any, exc: Exception) -> None:
         url = ItemAdapter(item).get("url") if ItemAdapter.is_item(item) else None
         logger.error("Could not store the item from %s: %s", url, exc)
         self.stats.inc_value(f"{STATS_PREFIX}failed_items")
         mark_failed(self.stats, "store", f"an item could not be stored: {type(exc).__name__}")
+        MissLog.of(self.crawler).record(ITEM_KIND, str(url or ""),
+                                        f"not stored: {type(exc).__name__}: {exc}")
