@@ -27,6 +27,7 @@ FAST = ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "LOG_LEVEL=INFO", "-s", "RETRY
         "-s", "ROBOTSTXT_OBEY=False"]
 GREENHOUSE = Path(__file__).parent / "fixtures" / "api" / "greenhouse" / "jobs.json"
 JOBS = "/v1/boards/northwind/jobs?content=true"
+ATOM_FEED = Path(__file__).parent / "fixtures" / "feeds" / "atom.xml"
 
 
 @pytest.fixture
@@ -182,6 +183,23 @@ def test_an_api_page_that_keeps_failing_makes_the_run_incomplete_until_it_answer
     assert stats["jobcrawl/store/new"] == 4
     assert [row["status"] for row in query(
         sqlite_url, "SELECT status FROM crawl_runs ORDER BY started_at")] == ["incomplete", "ok"]
+
+
+def test_a_feed_that_keeps_failing_is_missed_until_it_answers(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    with RecordedServer({"/feed.atom": Recorded.text("busy", status=502)}) as server:
+        args = ("feed", "-a", f"url={server.url}/feed.atom", "-s", "RETRY_TIMES=1")
+        code, stats, stderr = crawl_api(*args, db_url=sqlite_url, tmp_path=tmp_path)
+        assert code == 3, stderr[-3000:]
+        assert (stats["jobcrawl/runs/status"], missed_stats(stats)) == (
+            "incomplete", {"jobcrawl/missed/feed": 1})
+        server.routes.update(RecordedServer({"/feed.atom": Recorded.file(
+            ATOM_FEED, content_type="application/atom+xml")}).routes)
+        code, stats, stderr = crawl_api(*args, db_url=sqlite_url, tmp_path=tmp_path)
+    assert code == 0, stderr[-3000:]
+    assert (stats["jobcrawl/runs/status"], missed_stats(stats)) == ("ok", {})
+    assert stats["jobcrawl/store/new"] > 0
 
 
 def test_a_refused_connection_is_missed_with_its_exception(
