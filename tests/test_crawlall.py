@@ -18,8 +18,8 @@ import pytest
 
 from jobcrawl.demo.server import DemoBoard
 from jobcrawl.extract.ids import webindex_from_url
-from tests.utils.paths import ROOT
 from tests.utils.failing import FailingDemoBoard
+from tests.utils.paths import ROOT
 from tests.utils.processes import group_gone
 from tests.utils.recorded import RecordedServer
 from tests.utils.rows import stored_rows
