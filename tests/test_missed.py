@@ -244,3 +244,48 @@ def test_a_missed_request_of_any_kind_blocks_unlisted_expiry() -> None:
     for kind in ("listing", "sitemap", "feed", "api", "ad", "page", "item"):
         assert expiry_blocker(spider, "finished", {f"jobcrawl/missed/{kind}": 1}) == (
             f"the crawl is incomplete (missed 1 {kind})")
+
+
+def test_the_middleware_records_final_failures_only(tmp_path: Path) -> None:
+    from scrapy import Request
+    from scrapy.exceptions import IgnoreRequest
+    from scrapy.http import Response
+    from twisted.internet.error import ConnectionRefusedError as Refused
+
+    from jobcrawl.runs.missed import MissedRequests
+    from tests.utils.crawlers import jobcrawl_crawler
+
+    crawler = jobcrawl_crawler(JOBCRAWL_MISSED_DIR=str(tmp_path / "missed"),
+                               HTTPERROR_ALLOWED_CODES=[418])
+    middleware = MissedRequests.from_crawler(crawler)
+
+    def answer(status: int, url: str = "https://jobs.example.com/a", **meta: Any) -> None:
+        request = Request(url, meta=meta)
+        assert middleware.process_response(request, Response(url, status=status,
+                                                             request=request)).status == status
+
+    answer(200, jobcrawl_page="listing")
+    answer(404, jobcrawl_page="ad", handle_httpstatus_list=[404, 410])  # gone: an answer
+    answer(500, handle_httpstatus_all=True)
+    answer(418)  # HTTPERROR_ALLOWED_CODES
+    answer(404, jobcrawl_page="ad", jobcrawl_answer_statuses=[404])
+    answer(404, "https://jobs.example.com/robots.txt", dont_obey_robotstxt=True)
+    answer(503, "https://user:hunter2@jobs.example.com/jobs?page=2", jobcrawl_page="listing")
+    answer(410, jobcrawl_page="ad", handle_httpstatus_list=[404])
+    request = Request("https://jobs.example.com/b", meta={"jobcrawl_page": "sitemap"})
+    assert middleware.process_exception(request, IgnoreRequest("robots.txt")) is None
+    assert middleware.process_exception(request, Refused("no")) is None
+    assert middleware.process_exception(Request("https://jobs.example.com/c"), TimeoutError()) \
+        is None
+
+    assert missed_stats(crawler.stats.get_stats()) == {
+        "jobcrawl/missed/listing": 1, "jobcrawl/missed/ad": 1, "jobcrawl/missed/sitemap": 1,
+        "jobcrawl/missed/page": 1}
+    [path] = (tmp_path / "missed").iterdir()
+    assert [(line["url"], line["kind"], line["reason"], line["status"])
+            for line in map(json.loads, path.read_text().splitlines())] == [
+        ("https://user:***@jobs.example.com/jobs?page=2", "listing", "HTTP 503", 503),
+        ("https://jobs.example.com/a", "ad", "HTTP 410", 410),
+        ("https://jobs.example.com/b", "sitemap",
+         "ConnectionRefusedError: Connection was refused by other side: no.", None),
+        ("https://jobs.example.com/c", "page", "TimeoutError", None)]
