@@ -51,6 +51,12 @@ SPIDER_MIDDLEWARES = {
     "jobcrawl.recrawl.middleware.RecrawlMiddleware": 550,
 }
 
+# Requests that failed after their retries are missed: the run is incomplete. Outside
+# RetryMiddleware (550) and RedirectMiddleware (600), so it sees final outcomes only.
+DOWNLOADER_MIDDLEWARES = {
+    "jobcrawl.runs.missed.MissedRequests": 540,
+}
+
 FEED_EXPORTERS = {
     "jobcsv": "jobcrawl.export.feeds.JobCsvItemExporter",
     "jobjsonl": "jobcrawl.export.feeds.JobJsonLinesItemExporter",
@@ -76,8 +82,8 @@ JOBCRAWL_RECRAWL_TTL = "7d"
 # After a complete crawl of a source, mark the ads it no longer lists expired (unlisted).
 JOBCRAWL_EXPIRE_UNLISTED = True
 
-# Order matters. The crawl's database, its run and its recrawl marks come first: the
-# pipelines, the recrawl middleware and the later extensions get them from the crawler.
+# Order matters. The crawl's database, its run, its recrawl marks and its miss log come
+# first: the pipelines, the middlewares and the later extensions get them from the crawler.
 # When a crawl closes, the recrawl marks are written (after the store pipeline has
 # written everything), unlisted ads are expired, the monitors judge the crawl, the run
 # record stores their verdict, then StatsFile writes the final stats.
@@ -85,6 +91,7 @@ EXTENSIONS = {
     "jobcrawl.db.component.CrawlDatabase": 10,
     "jobcrawl.runs.state.CurrentRun": 20,
     "jobcrawl.recrawl.marks.RecrawlMarks": 30,
+    "jobcrawl.runs.misslog.MissLog": 40,
     "jobcrawl.tuning.gctuning.GcTuning": 100,
     "jobcrawl.recrawl.expiry.UnlistedExpiry": 750,
     "jobcrawl.health.extension.HealthMonitors": 800,
@@ -97,6 +104,9 @@ JOBCRAWL_GC_FREEZE = True
 # Allocations between young-generation collections; 0 keeps Python's 700. 10,000 cut
 # the collector's time from 8% of a crawl to under 1% (jobcrawl/tuning/gctuning.py).
 JOBCRAWL_GC_THRESHOLD = 10_000
+# Missed requests and items of a run, one JSON line each, go to <this>/<run id>.jsonl
+# (relative to the working folder; written only when something was missed).
+JOBCRAWL_MISSED_DIR = "missed"
 # Write the final crawl stats as JSON to this path (off when empty).
 JOBCRAWL_STATSFILE_PATH = ""
 # Record every crawl in the crawl_runs table (`scrapy runs` lists them).

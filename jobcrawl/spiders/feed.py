@@ -71,6 +71,7 @@ class FeedSpider(ApiSpider):
 
     Arguments = FeedArguments
     args: FeedArguments
+    page_kind = "feed"
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
