@@ -13,6 +13,7 @@ from lxml import etree
 from pydantic import BeforeValidator
 
 from jobcrawl.config.arguments import ArgFlag, required, url_list
+from jobcrawl.config.types import positive_int
 from jobcrawl.downloader.stream import STREAM_TO_FILE, StreamedResponse
 from jobcrawl.extract.feed import FeedContext, source_for, to_item
 from jobcrawl.extract.feedreader import FeedError, FeedReader, UnknownDialect, unpacked
@@ -82,7 +83,9 @@ class FeedSpider(ApiSpider):
     async def start(self) -> AsyncIterator[Any]:
         for url in self.feed_urls:
             # A cached copy of a streamed response would have no file behind it.
-            meta = {STREAM_TO_FILE: True, "dont_cache": True}
+            # Feeds go to disk, not memory: their own size limit, not the pages' DOWNLOAD_MAXSIZE.
+            meta = {STREAM_TO_FILE: True, "dont_cache": True,
+                    "download_maxsize": positive_int(self.settings.get("JOBCRAWL_FEED_MAXSIZE"))}
             yield self.api_request(url, callback=self.parse_feed, meta=meta,
                                    cb_kwargs={"feed_url": url})
 
