@@ -61,6 +61,7 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "jobcrawl.downloader.retry.BackoffRetryMiddleware": 550,
     "jobcrawl.downloader.sizelimit.SizeLimitMiddleware": 560,
+    "jobcrawl.downloader.charset.FallbackEncodingMiddleware": 580,
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
     "jobcrawl.downloader.redirect.SafeRedirectMiddleware": 600,
 }
@@ -152,6 +153,9 @@ PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
 
 # Folder for feed bodies streamed to disk (empty: the system temp folder).
 JOBCRAWL_STREAM_TEMP_DIR = ""
+# Pages that declare no charset (header, BOM, <meta>) and are not UTF-8 are read in this
+# encoding, the web's fallback for English pages, rather than guessed; "": Scrapy's guess.
+JOBCRAWL_FALLBACK_ENCODING = "cp1252"
 # Largest feed body (bytes, after decoding) streamed to disk; pages use DOWNLOAD_MAXSIZE.
 JOBCRAWL_FEED_MAXSIZE = 1024 * 1024 * 1024
 
