@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Self
 
 from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 
+from jobcrawl.downloader.stream import STREAM_TO_FILE
+
 if TYPE_CHECKING:
     from scrapy import Request
     from scrapy.crawler import Crawler
@@ -27,8 +29,9 @@ class SizeLimitMiddleware:
     not retried (a retry would be as large). This middleware names it: counted,
     logged at WARNING with the URL, and raised as an IgnoreRequest, so a page left out
     by the size policy reads like one left out by robots.txt, not as a failed page.
-    Streamed feed bodies (jobcrawl/downloader/stream.py) keep their own limit,
-    JOBCRAWL_FEED_MAXSIZE applies to them through meta download_maxsize.
+    Streamed feed bodies (jobcrawl/downloader/stream.py) have their own limit
+    (JOBCRAWL_FEED_MAXSIZE, through meta download_maxsize); a feed over it is counted
+    but still fails, as the whole source it is.
 
     Settings: DOWNLOAD_MAXSIZE. Stats: jobcrawl/download/too_large.
     """
@@ -42,7 +45,10 @@ class SizeLimitMiddleware:
         return cls(crawler.stats)
 
     def process_exception(self, request: Request, exception: Exception) -> None:
-        if isinstance(exception, DownloadCancelledError) and "max size" in str(exception):
-            self.stats.inc_value("jobcrawl/download/too_large")
-            logger.warning("Refused %s: %s", request.url, exception)
-            raise ResponseTooLarge(f"larger than the download max size: {request.url}")
+        if not isinstance(exception, DownloadCancelledError) or "max size" not in str(exception):
+            return
+        self.stats.inc_value("jobcrawl/download/too_large")
+        if request.meta.get(STREAM_TO_FILE):
+            return  # a feed is a whole source: over its limit, the source failed
+        logger.warning("Refused %s: %s", request.url, exception)
+        raise ResponseTooLarge(f"larger than the download max size: {request.url}")
