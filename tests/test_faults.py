@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import random
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -17,10 +19,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from scrapy.http import HtmlResponse
+from scrapy import Request, Spider
+from scrapy.http import HtmlResponse, Response
 from scrapy.utils.test import get_crawler
 
 from jobcrawl.downloader.charset import FallbackEncodingMiddleware
+from jobcrawl.downloader.redirect import RefusedRedirect, SafeRedirectMiddleware
 from jobcrawl.downloader.retry import RetryConfig
 from jobcrawl.downloader.retryafter import backoff_seconds, retry_after_seconds
 from jobcrawl.extract.jsonld import extract_postings
@@ -193,3 +197,50 @@ def test_retry_settings_are_durations_and_a_bad_one_is_named() -> None:
     assert config.backoff_base == timedelta(seconds=1)
     with pytest.raises(ValueError, match="JOBCRAWL_RETRY_BACKOFF_MAX"):
         RetryConfig.from_settings({"JOBCRAWL_RETRY_BACKOFF_MAX": "soon"})  # type: ignore[arg-type]
+
+
+# --- refused redirects -------------------------------------------------------------
+
+def redirect_middleware(allowed_domains: list[str] | None) -> tuple[SafeRedirectMiddleware, Any]:
+    crawler = get_crawler(Spider)
+    kwargs = {"allowed_domains": allowed_domains} if allowed_domains is not None else {}
+    crawler.spider = crawler._create_spider("faults", **kwargs)
+    return SafeRedirectMiddleware.from_crawler(crawler), crawler.stats
+
+
+def redirect(middleware: SafeRedirectMiddleware, location: str, **meta: Any) -> Any:
+    request = Request("http://jobs.example.com/jobs/1", meta=meta)
+    response = Response(request.url, status=302, headers={"Location": location}, request=request)
+    return middleware.process_response(request, response)
+
+
+@pytest.mark.parametrize("location", ["ftp://jobs.example.com/a.txt", "javascript:alert(1)",
+                                      "file:///etc/passwd", "data:text/html,<p>x</p>"])
+def test_redirects_to_other_schemes_are_refused_and_counted(location: str) -> None:
+    middleware, stats = redirect_middleware(None)
+    with pytest.raises(RefusedRedirect, match="scheme redirect"):
+        redirect(middleware, location)
+    assert stats.get_value("jobcrawl/redirect/refused_scheme") == 1
+
+
+def test_offsite_redirects_are_refused_when_the_spider_has_allowed_domains() -> None:
+    middleware, stats = redirect_middleware(["example.com"])
+    assert redirect(middleware, "https://www.example.com/jobs/1").url == (
+        "https://www.example.com/jobs/1")  # a subdomain is on site, as Scrapy counts it
+    assert redirect(middleware, "/jobs/2").url == "http://jobs.example.com/jobs/2"
+    with pytest.raises(RefusedRedirect, match=r"offsite redirect to http://evil\.example\.net/"):
+        redirect(middleware, "http://evil.example.net/")
+    assert redirect(middleware, "http://cdn.example.net/", allow_offsite=True).url == (
+        "http://cdn.example.net/")
+    assert stats.get_value("jobcrawl/redirect/refused_offsite") == 1
+    anywhere, _ = redirect_middleware(None)  # no allowed_domains: redirects go anywhere
+    assert redirect(anywhere, "http://cdn.example.net/").url == "http://cdn.example.net/"
+
+
+def test_a_never_recovering_listing_page_answers_503_every_time() -> None:
+    with FaultBoard(n_ads=60, never_recovers=True) as board:
+        last = f"{board.url}/jobs?page={board.board.listing_pages}"
+        for _ in range(3):
+            with pytest.raises(urllib.error.HTTPError) as error:
+                urllib.request.urlopen(last, timeout=5)  # our own loopback board
+            assert error.value.code == 503

@@ -81,11 +81,15 @@ class FeedSpider(ApiSpider):
         self._buffered_warned = False
 
     async def start(self) -> AsyncIterator[Any]:
+        try:
+            maxsize = positive_int(self.settings.get("JOBCRAWL_FEED_MAXSIZE"))
+        except ValueError as exc:
+            raise ValueError(f"JOBCRAWL_FEED_MAXSIZE {exc}") from None
         for url in self.feed_urls:
             # A cached copy of a streamed response would have no file behind it.
             # Feeds go to disk, not memory: their own size limit, not the pages' DOWNLOAD_MAXSIZE.
             meta = {STREAM_TO_FILE: True, "dont_cache": True,
-                    "download_maxsize": positive_int(self.settings.get("JOBCRAWL_FEED_MAXSIZE"))}
+                    "download_maxsize": maxsize}
             yield self.api_request(url, callback=self.parse_feed, meta=meta,
                                    cb_kwargs={"feed_url": url})
 
