@@ -54,6 +54,7 @@ class FeedSpider(ApiSpider):
 
     A feed's body is streamed to a temporary file (jobcrawl.downloader.stream) and parsed
     with lxml's iterparse while items are yielded, so memory does not grow with the feed.
+    Its size limit is JOBCRAWL_FEED_MAXSIZE (pages keep DOWNLOAD_MAXSIZE).
 
     Stats: jobcrawl/feed/dialect/<rss|atom|jobs> (feeds read), jobcrawl/feed/entries,
     .../unknown_dialect, .../unreadable, .../truncated, .../xml_errors (recovered),
