@@ -51,11 +51,30 @@ SPIDER_MIDDLEWARES = {
     "jobcrawl.recrawl.middleware.RecrawlMiddleware": 550,
 }
 
+# Server faults (docs/reliability.md, "Server faults"). Retries wait (exponential
+# backoff, or Retry-After) in the scheduler, not in the downloader; a Retry-After pauses
+# the host's whole download slot; redirects offsite or to non-HTTP schemes are refused;
+# oversized pages are refused by name.
+SCHEDULER = "jobcrawl.downloader.delay.DelayingScheduler"
+DOWNLOADER = "jobcrawl.downloader.pause.PausingDownloader"
 # Requests that failed after their retries are missed: the run is incomplete. Outside
 # RetryMiddleware (550) and RedirectMiddleware (600), so it sees final outcomes only.
 DOWNLOADER_MIDDLEWARES = {
     "jobcrawl.runs.missed.MissedRequests": 540,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "jobcrawl.downloader.retry.BackoffRetryMiddleware": 550,
+    "jobcrawl.downloader.sizelimit.SizeLimitMiddleware": 560,
+    "jobcrawl.downloader.charset.FallbackEncodingMiddleware": 580,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "jobcrawl.downloader.redirect.SafeRedirectMiddleware": 600,
 }
+# Scrapy retries twice; backoff makes more attempts cheap for the server: 6 requests in
+# all, spread over about 30 s with the default backoff.
+RETRY_TIMES = 5
+# Pages are kept in memory whole: 32 MiB is far above any job page (Scrapy's 1 GiB default
+# is a memory risk). Feeds stream to disk and have their own limit, JOBCRAWL_FEED_MAXSIZE.
+DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
 
 FEED_EXPORTERS = {
     "jobcsv": "jobcrawl.export.feeds.JobCsvItemExporter",
@@ -149,3 +168,15 @@ PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
 
 # Folder for feed bodies streamed to disk (empty: the system temp folder).
 JOBCRAWL_STREAM_TEMP_DIR = ""
+# Pages that declare no charset (header, BOM, <meta>) and are not UTF-8 are read in this
+# encoding, the web's fallback for English pages, rather than guessed; "": Scrapy's guess.
+JOBCRAWL_FALLBACK_ENCODING = "cp1252"
+# Largest feed body (bytes, after decoding) streamed to disk; pages use DOWNLOAD_MAXSIZE.
+JOBCRAWL_FEED_MAXSIZE = 1024 * 1024 * 1024
+
+# Retry n (1, 2, ...) of a transient failure waits BACKOFF_BASE x 2^(n-1), at most
+# BACKOFF_MAX, jittered into the upper half of that step (durations: "1s", "0.5", "2m").
+JOBCRAWL_RETRY_BACKOFF_BASE = "1s"
+JOBCRAWL_RETRY_BACKOFF_MAX = "60s"
+# A 429/503 whose Retry-After asks for longer than this is not waited for: it fails.
+JOBCRAWL_RETRY_AFTER_MAX = "10m"

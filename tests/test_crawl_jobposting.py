@@ -33,6 +33,7 @@ def crawl(board: DemoBoard, db_url: str, tmp_path: Path, *args: str,
         "crawl", "jobposting", *args, *FAST,
         "-s", f"JOBCRAWL_DATABASE_URL={db_url}", "-s", f"JOBCRAWL_STATSFILE_PATH={stats_path}",
         "-s", f"JOBCRAWL_MISSED_DIR={tmp_path / 'missed'}",
+        "-s", f"JOBCRAWL_DEADLETTER_DIR={tmp_path / 'deadletter'}",
     )
     stats = json.loads(stats_path.read_text()) if stats_path.exists() else {}
     return result.returncode, stats, result.stderr

@@ -325,7 +325,8 @@ def test_streamed_files_are_deleted_and_download_maxsize_applies(
     assert list(spool.iterdir()) == []
 
     # Over the limit after decoding: the gzip body is only 1.3 kB on the wire.
-    limited = (*settings, "-s", "DOWNLOAD_MAXSIZE=3000")
+    # Feeds have their own limit (pages keep DOWNLOAD_MAXSIZE).
+    limited = (*settings, "-s", "JOBCRAWL_FEED_MAXSIZE=3000")
     code, stats, stderr = crawl(server, sqlite_url, tmp_path,
                                 "https://careers.northwind.example/gzip/indeed.xml", args=limited)
     # The feed is missed: the run is incomplete (exit 3).
