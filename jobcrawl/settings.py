@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+from jobcrawl.security.useragent import DEFAULT_USER_AGENT
+
 BOT_NAME = "jobcrawl"
 SPIDER_MODULES = ["jobcrawl.spiders"]
 NEWSPIDER_MODULE = "jobcrawl.spiders"
@@ -13,7 +15,12 @@ COMMANDS_MODULE = "jobcrawl.commands"
 # pace to each site. Users running against their own/local boards can turn these
 # down with -s (the demo and the tests do).
 ROBOTSTXT_OBEY = True
-USER_AGENT = "jobcrawl/0.1 (research job-advert corpus crawler; set USER_AGENT to add your contact)"
+# An email or URL for site owners to reach whoever runs the crawl: it goes into the
+# default User-Agent, "jobcrawl/0.1 (+CONTACT; research job-advert corpus crawler)"
+# (jobcrawl/security/useragent.py). A USER_AGENT you set yourself wins.
+JOBCRAWL_CONTACT = os.environ.get("JOBCRAWL_CONTACT", "")
+USER_AGENT = DEFAULT_USER_AGENT
+ADDONS = {"jobcrawl.security.useragent.ContactUserAgent": 0}
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
