@@ -25,6 +25,9 @@ AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+# A server on this machine (localhost, 127.0.0.0/8, ::1) is the user's own: AutoThrottle
+# leaves it alone unless this is True (see jobcrawl/downloader/throttle.py).
+JOBCRAWL_THROTTLE_LOOPBACK = False
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 8
 # An ad page yields one item: Scrapy's default of 100 parallel output workers per
@@ -81,6 +84,9 @@ JOBCRAWL_EXPIRE_UNLISTED = True
 # written everything), unlisted ads are expired, the monitors judge the crawl, the run
 # record stores their verdict, then StatsFile writes the final stats.
 EXTENSIONS = {
+    # AutoThrottle, except for loopback hosts (jobcrawl/downloader/throttle.py).
+    "scrapy.extensions.throttle.AutoThrottle": None,
+    "jobcrawl.downloader.throttle.PoliteThrottle": 0,
     "jobcrawl.db.component.CrawlDatabase": 10,
     "jobcrawl.runs.state.CurrentRun": 20,
     "jobcrawl.recrawl.marks.RecrawlMarks": 30,
