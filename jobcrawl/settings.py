@@ -86,7 +86,7 @@ JOBCRAWL_EXPIRE_UNLISTED = True
 EXTENSIONS = {
     # AutoThrottle, except for loopback hosts (jobcrawl/downloader/throttle.py).
     "scrapy.extensions.throttle.AutoThrottle": None,
-    "jobcrawl.downloader.throttle.PoliteThrottle": 0,
+    "jobcrawl.downloader.throttle.PoliteThrottle": 110,
     "jobcrawl.db.component.CrawlDatabase": 10,
     "jobcrawl.runs.state.CurrentRun": 20,
     "jobcrawl.recrawl.marks.RecrawlMarks": 30,
