@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
 
-PRODUCT = "jobcrawl/0.1"
+NAME, VERSION = "jobcrawl", "0.1"
+PRODUCT = f"{NAME}/{VERSION}"
 COMMENT = "research job-advert corpus crawler"
 DEFAULT_USER_AGENT = f"{PRODUCT} ({COMMENT}; set JOBCRAWL_CONTACT to add your contact)"
 # Printable ASCII without the characters that would end the comment or the header:
