@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from jobcrawl import settings as project_settings
+from jobcrawl.downloader.throttle import is_loopback
 from jobcrawl.security.useragent import DEFAULT_USER_AGENT, contact_value, user_agent
 from jobcrawl.spiders.site import SiteSpider
 from tests.utils.paths import ROOT
@@ -48,11 +49,12 @@ def board() -> RecordedServer:
     return server
 
 
-def crawl(server: RecordedServer, tmp_path: Path, *settings: str) -> dict[str, object]:
+def crawl(server: RecordedServer, tmp_path: Path, *settings: str,
+          throttle: bool = False) -> dict[str, object]:
     stats_path = tmp_path / "stats.json"
     result = run_scrapy(
         "crawl", "jobposting", "-a", f"url={server.url}/jobs",
-        "-s", "AUTOTHROTTLE_ENABLED=False",
+        "-s", f"AUTOTHROTTLE_ENABLED={throttle}",
         "-s", f"JOBCRAWL_DATABASE_URL=sqlite:///{tmp_path / 'jobs.db'}",
         "-s", f"JOBCRAWL_STATSFILE_PATH={stats_path}", *settings,
     )
@@ -114,3 +116,26 @@ def test_the_site_spider_keeps_to_its_start_hosts() -> None:
     assert SiteSpider(profile=profile).allowed_domains == ["127.0.0.1"]
     moved = SiteSpider(profile=profile, base_url="http://mirror.example:8080")
     assert moved.allowed_domains == ["mirror.example"]
+
+
+@pytest.mark.parametrize(("host", "loopback"), [
+    ("127.0.0.1", True), ("127.8.9.10", True), ("localhost", True), ("LOCALHOST.", True),
+    ("::1", True), ("[::1]", True), ("app.localhost", True), ("10.0.0.5", False),
+    ("192.168.1.2", False), ("jobs.example.com", False), ("", False), (None, False)])
+def test_loopback_hosts(host: str | None, loopback: bool) -> None:
+    assert is_loopback(host) is loopback
+
+
+def test_autothrottle_leaves_loopback_servers_alone(tmp_path: Path) -> None:
+    with board() as server:
+        stats = crawl(server, tmp_path, throttle=True)
+    assert stats["jobcrawl/throttle/loopback_responses"] == stats["response_received_count"] == 3
+    assert "jobcrawl/throttle/max_delay" not in stats
+
+
+def test_autothrottle_can_throttle_loopback_servers_too(tmp_path: Path) -> None:
+    with board() as server:
+        stats = crawl(server, tmp_path, "-s", "JOBCRAWL_THROTTLE_LOOPBACK=True",
+                      "-s", "AUTOTHROTTLE_START_DELAY=0.05", throttle=True)
+    assert "jobcrawl/throttle/loopback_responses" not in stats
+    assert 0 < stats["jobcrawl/throttle/max_delay"] < 30  # AUTOTHROTTLE_MAX_DELAY
