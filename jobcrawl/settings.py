@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+from jobcrawl.security.useragent import DEFAULT_USER_AGENT
+
 BOT_NAME = "jobcrawl"
 SPIDER_MODULES = ["jobcrawl.spiders"]
 NEWSPIDER_MODULE = "jobcrawl.spiders"
@@ -13,11 +15,19 @@ COMMANDS_MODULE = "jobcrawl.commands"
 # pace to each site. Users running against their own/local boards can turn these
 # down with -s (the demo and the tests do).
 ROBOTSTXT_OBEY = True
-USER_AGENT = "jobcrawl/0.1 (research job-advert corpus crawler; set USER_AGENT to add your contact)"
+# An email or URL for site owners to reach whoever runs the crawl: it goes into the
+# default User-Agent, "jobcrawl/0.1 (+CONTACT; research job-advert corpus crawler)"
+# (jobcrawl/security/useragent.py). A USER_AGENT you set yourself wins.
+JOBCRAWL_CONTACT = os.environ.get("JOBCRAWL_CONTACT", "")
+USER_AGENT = DEFAULT_USER_AGENT
+ADDONS = {"jobcrawl.security.useragent.ContactUserAgent": 0}
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+# A server on this machine (localhost, 127.0.0.0/8, ::1) is the user's own: AutoThrottle
+# leaves it alone unless this is True (see jobcrawl/downloader/throttle.py).
+JOBCRAWL_THROTTLE_LOOPBACK = False
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 8
 # An ad page yields one item: Scrapy's default of 100 parallel output workers per
@@ -107,6 +117,9 @@ JOBCRAWL_EXPIRE_UNLISTED = True
 # written everything), unlisted ads are expired, the monitors judge the crawl, the run
 # record stores their verdict, then StatsFile writes the final stats.
 EXTENSIONS = {
+    # AutoThrottle, except for loopback hosts (jobcrawl/downloader/throttle.py).
+    "scrapy.extensions.throttle.AutoThrottle": None,
+    "jobcrawl.downloader.throttle.PoliteThrottle": 110,
     "jobcrawl.db.component.CrawlDatabase": 10,
     "jobcrawl.runs.state.CurrentRun": 20,
     "jobcrawl.recrawl.marks.RecrawlMarks": 30,

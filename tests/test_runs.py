@@ -35,13 +35,15 @@ T1 = datetime(2026, 3, 2, 4, 5, 30, tzinfo=UTC)
 
 @pytest.mark.parametrize("name", ["api_key", "apiKey", "app_key", "key", "token",
                                   "access_token", "client_secret", "password", "db_passwd",
-                                  "auth", "oauth", "authorization", "JOBCRAWL_REED_API_KEY"])
+                                  "auth", "oauth", "authorization", "JOBCRAWL_REED_API_KEY",
+                                  "app_id", "appId", "JOBCRAWL_ADZUNA_APP_ID"])
 def test_secret_names(name: str) -> None:
     assert is_secret_name(name)
 
 
 @pytest.mark.parametrize("name", ["keywords", "url", "board", "author", "company",
-                                  "max_items", "JOBCRAWL_DATABASE_URL", "what"])
+                                  "max_items", "JOBCRAWL_DATABASE_URL", "what", "id",
+                                  "job_id", "happy_id"])
 def test_ordinary_names(name: str) -> None:
     assert not is_secret_name(name)
 
@@ -50,7 +52,7 @@ def test_urls_lose_their_password_and_secret_query_values_only() -> None:
     assert mask_url("postgresql+psycopg://jobs:hunter2@db.example.com:5432/jobs") == (
         "postgresql+psycopg://jobs:***@db.example.com:5432/jobs")
     assert mask_url("https://api.example.com/jobs?app_id=42&app_key=s3cr3t&what=nurse") == (
-        "https://api.example.com/jobs?app_id=42&app_key=***&what=nurse")
+        "https://api.example.com/jobs?app_id=***&app_key=***&what=nurse")
     # Nothing to mask: byte for byte, even where urlunsplit would change it.
     for url in ("sqlite:////tmp/jobs.db", "https://x.test/jobs?q=a%20b&page=2",
                 "postgresql+psycopg://postgres@127.0.0.1/test?options=-csearch_path%3Dt_1"):

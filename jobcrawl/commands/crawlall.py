@@ -29,9 +29,6 @@ EXIT_INCOMPLETE = 3
 EXIT_LOCKED = 75
 # A source whose `scrapy crawl` exited 3 (jobcrawl.runs.failures.EXIT_INCOMPLETE).
 INCOMPLETE = "incomplete"
-# Settings and arguments with one of these words in their name (JOBCRAWL_REED_API_KEY,
-# api_token) are not printed by --dry-run.
-_SECRET_WORDS = frozenset({"KEY", "APIKEY", "SECRET", "PASSWORD", "TOKEN"})
 
 
 class Command(ScrapyCommand):
@@ -302,16 +299,9 @@ def _print_commands(sources: tuple[Source, ...], cli_settings: list[str]) -> Non
 
 def _masked(part: str) -> str:
     """A `KEY=value` option as it may be shown: secrets and URL passwords masked."""
-    from jobcrawl.security.secrets import redact_url
+    from jobcrawl.security.secrets import mask_argument
 
-    key, sep, value = part.partition("=")
-    if not sep or not value:
-        return part
-    if _SECRET_WORDS & set(key.upper().replace("-", "_").split("_")):
-        return f"{key}=***"
-    if "://" in value and "@" in value:
-        return f"{key}={redact_url(value)}"
-    return part
+    return mask_argument(part)
 
 
 def _print_report(report: dict[str, Any], *, as_json: bool) -> None:

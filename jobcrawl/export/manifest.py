@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import subprocess
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -14,14 +13,13 @@ from typing import IO, TYPE_CHECKING, Any
 
 import jobcrawl
 from jobcrawl.export.atomic import atomic_output
+from jobcrawl.security.secrets import mask_command
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
 MANIFEST_VERSION = 1
 _READ_BLOCK = 1 << 20
-# "scheme://user:password@host": the password part, wherever it appears in an argument.
-_URL_PASSWORD = re.compile(r"(://[^/:@\s]*:)[^@\s]*@")
 
 
 @dataclass(frozen=True)
@@ -53,8 +51,9 @@ def hash_bytes(data: bytes, name: str) -> FileEntry:
 
 
 def redacted_command(argv: Sequence[str]) -> list[str]:
-    """The command line as the manifest records it, database passwords masked."""
-    return [_URL_PASSWORD.sub(r"\1***@", arg) for arg in argv]
+    """The command line as the manifest records it: passwords in URLs and the values of
+    secret settings (-s JOBCRAWL_REED_API_KEY=...) masked (jobcrawl.security.secrets)."""
+    return mask_command(argv)
 
 
 def jobcrawl_version() -> str:

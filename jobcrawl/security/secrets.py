@@ -1,7 +1,8 @@
 """Secret masking: the one place that decides what a credential looks like and hides it.
 
 Used by the run record (arguments and `-s` settings), every database error and
-log line (URLs with passwords), and the adzuna spider (keys in query strings).
+log line (URLs with passwords), the adzuna spider (keys in query strings), export
+manifests and crawlall's dry run (command lines).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Iterable, Mapping
+from itertools import pairwise
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -23,9 +25,13 @@ _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s,]+")
 
 
 def is_secret_name(name: str) -> bool:
-    """True for names like api_key, apiKey, app_key, token, client_secret, password, auth."""
+    """True for names like api_key, apiKey, app_key, token, client_secret, password, auth,
+    and app_id (JOBCRAWL_ADZUNA_APP_ID: half of Adzuna's credential pair)."""
     spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
-    for word in re.split(r"[^a-z0-9]+", spaced):
+    words = re.split(r"[^a-z0-9]+", spaced)
+    if "appid" in words or ("app", "id") in pairwise(words):
+        return True
+    for word in words:
         if word.endswith(_SECRET_SUFFIXES):
             return True
         if word.startswith("auth") and word not in ("author", "authors"):
@@ -79,6 +85,21 @@ def mask_value(name: str, value: Any) -> Any:
 def masked(values: Mapping[str, Any]) -> dict[str, Any]:
     """A mapping of arguments or settings with every secret masked."""
     return {str(name): mask_value(str(name), value) for name, value in values.items()}
+
+
+def mask_argument(part: str) -> str:
+    """One command-line word as it may be shown or recorded (export manifests, crawlall's
+    dry run): `NAME=value` with a secret name becomes `NAME=***`; URLs lose their
+    passwords and secret query values either way."""
+    name, sep, value = part.partition("=")
+    if sep and value and is_secret_name(name):
+        return f"{name}={MASK}"
+    return mask_text(part)
+
+
+def mask_command(argv: Iterable[str]) -> list[str]:
+    """A whole command line through mask_argument."""
+    return [mask_argument(part) for part in argv]
 
 
 def redact_url(url: str) -> str:

@@ -53,8 +53,10 @@ class SiteSpider(Spider):
                          paths stay (tests, mirrors)
       max_pages=N        at most N listing pages (overrides the profile's max_pages)
 
-    Pages of the kinds the profile renders go through headless Chromium
-    (scrapy-playwright, request meta ``playwright=True``); every other request,
+    Only the hosts of the start pages (after base_url) are crawled: links to other
+    hosts are dropped (Scrapy's offsite/filtered stat). Pages of the kinds the
+    profile renders go through headless Chromium (scrapy-playwright, request meta
+    ``playwright=True``); every other request,
     robots.txt included, is a plain HTTP request. Ad pages fetched within
     JOBCRAWL_RECRAWL_TTL are not fetched again (see jobcrawl.recrawl.middleware);
     after a complete crawl (listing_complete()) the ads it no longer lists expire.
@@ -81,6 +83,10 @@ class SiteSpider(Spider):
             self.dayfirst = self.profile.dayfirst
         self._listing_pages = 0
         self._pagination_cut = False
+        # Offsite links are never followed: Scrapy's OffsiteMiddleware drops requests
+        # (redirects included) to hosts other than those of the start pages.
+        self.allowed_domains = sorted(
+            {urlsplit(self.with_origin(url)).hostname or "" for url in self.profile.start_urls})
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:

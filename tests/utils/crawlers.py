@@ -13,7 +13,8 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
 # The components the others get from the crawler (CrawlDatabase, CurrentRun, RecrawlMarks).
-CORE_EXTENSIONS = {path: order for path, order in project.EXTENSIONS.items() if order < 100}
+CORE_EXTENSIONS = {path: order for path, order in project.EXTENSIONS.items()
+                   if order is not None and order < 100}
 DATABASE = "jobcrawl.db.component.CrawlDatabase"
 
 
