@@ -1,4 +1,5 @@
-"""normalize_item: one JobItem tidied in place - whitespace, vocabulary, salary, dates."""
+"""normalize_item: one JobItem tidied in place - storable text, whitespace, vocabulary,
+salary, dates."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from jobcrawl.extract.salary import (
     parse_salary_text,
     to_amount,
 )
+from jobcrawl.extract.storable import clean_fields, storable_text
 from jobcrawl.extract.text import clean_line, html_to_text
 
 if TYPE_CHECKING:
@@ -34,6 +36,9 @@ CONTRACT_TIMES = {
     "part_time": "part_time", "parttime": "part_time", "pt": "part_time",
 }  # fmt: skip
 IGNORED_TERMS = {"other", "none", "n_a", "unknown", "not_specified"}
+# The contract_type / contract_time columns hold 64 characters: a longer unknown term
+# is no vocabulary word but a sentence (or junk), and would fail its whole batch.
+MAX_TERM_LENGTH = 64
 _SEPARATORS = re.compile(r"\s*[,;/|&]\s*|\s+and\s+", re.IGNORECASE)
 _VOCAB_WORD = re.compile(
     rf"(?:^|_)({'|'.join(sorted([*CONTRACT_TYPES, *CONTRACT_TIMES], key=len, reverse=True))})"
@@ -59,7 +64,7 @@ def _terms(value: Any) -> tuple[list[str], list[str], list[str]]:
             words = [m.group(1) for m in _VOCAB_WORD.finditer(token)]
             types += [CONTRACT_TYPES[w] for w in words if w in CONTRACT_TYPES]
             times += [CONTRACT_TIMES[w] for w in words if w in CONTRACT_TIMES]
-            if not words and token not in IGNORED_TERMS:
+            if not words and token not in IGNORED_TERMS and len(token) <= MAX_TERM_LENGTH:
                 unknown.append(token)
     return types, times, unknown
 
@@ -84,12 +89,16 @@ def _contract_fields(item: JobItem) -> None:
     item.contract_time = all_times[0] if all_times else next(iter(unknown_time), None)
 
 
-def _text_fields(item: JobItem) -> None:
+def _text_fields(item: JobItem) -> bool:
+    """Tidy the text fields; True when the description's entities spelled unstorable text."""
     for name in ("webindex", "source", "url", "title"):
         setattr(item, name, clean_line(_as_text(getattr(item, name))) or "")
     for name in ("company", "location", "category", "salary_raw", "closing_date_raw"):
         setattr(item, name, clean_line(_as_text(getattr(item, name))))
-    item.description = html_to_text(_as_text(item.description))
+    # Entities decode to any character ("&#1;", "&#x7f;"): clean the text they made.
+    description = html_to_text(_as_text(item.description))
+    item.description = storable_text(description)
+    return len(item.description) != len(description)
 
 
 def _as_text(value: Any) -> str | None:
@@ -168,9 +177,12 @@ def normalize_item(item: JobItem, *, dayfirst: bool = True) -> list[str]:
     any salary field, a salary written in the description is used (salary/parsed).
     `dayfirst` decides how 03/04/2024 reads, in datePosted, closing dates and text.
     """
-    _text_fields(item)
+    # Before whitespace is tidied, so that "a \x00 b" becomes "a b", not "a  b".
+    events = [f"text/cleaned/{name}" for name in clean_fields(vars(item))]
+    if _text_fields(item) and "text/cleaned/description" not in events:
+        events.append("text/cleaned/description")
     _contract_fields(item)
-    events = _date_posted(item, dayfirst)
+    events += _date_posted(item, dayfirst)
     events += _salary(item)
     # Relative phrases count from the response time as the spider recorded it.
     events += _closing_date(item, dayfirst)
