@@ -35,6 +35,9 @@ CONTRACT_TIMES = {
     "full_time": "full_time", "fulltime": "full_time", "ft": "full_time",
     "part_time": "part_time", "parttime": "part_time", "pt": "part_time",
 }  # fmt: skip
+# No pay is negative, and none reaches a hundred billion in any currency (a billion
+# rupiah a year is a real salary): such numbers are typing errors or junk.
+MAX_SALARY = 1e11
 IGNORED_TERMS = {"other", "none", "n_a", "unknown", "not_specified"}
 # The contract_type / contract_time columns hold 64 characters: a longer unknown term
 # is no vocabulary word but a sentence (or junk), and would fail its whole batch.
@@ -134,7 +137,11 @@ def _salary(item: JobItem) -> list[str]:
     item.salary_currency = currency_code(item.salary_currency) or parsed.currency
     item.salary_period = normalize_period(item.salary_period) or parsed.period
     low, high = item.salary_min, item.salary_max
-    if low is not None and high is not None and low > high:
+    if any(n is not None and not 0 <= n <= MAX_SALARY for n in (low, high)):
+        # The text stays in salary_raw: only numbers nobody could be paid are dropped.
+        item.salary_min = item.salary_max = None
+        events.append("salary/implausible")
+    elif low is not None and high is not None and low > high:
         item.salary_min, item.salary_max = high, low
     return events
 

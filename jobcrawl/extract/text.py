@@ -79,7 +79,8 @@ def _parse(html: str) -> lxml.etree._Element:
     parser = getattr(_PARSERS, "parser", None)
     if parser is None:
         parser = _PARSERS.parser = lxml.etree.HTMLParser(recover=True, encoding="utf-8")
-    body = html.strip().replace("\x00", "").encode("utf-8") or b"<html/>"
+    # A lone surrogate (JSON's "\ud800") cannot be encoded: it is dropped with the NULs.
+    body = html.strip().replace("\x00", "").encode("utf-8", "ignore") or b"<html/>"
     root = lxml.etree.fromstring(body, parser=parser)
     return root if root is not None else lxml.etree.fromstring(b"<html/>", parser=parser)
 

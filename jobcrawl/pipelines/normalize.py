@@ -18,7 +18,7 @@ class NormalizePipeline:
 
     Settings: JOBCRAWL_DATES_DAYFIRST (a spider's ``dayfirst`` attribute wins).
     Stats: jobcrawl/dates/closing/{structured,text,relative,unparsed,missing},
-    jobcrawl/dates/posted/unparsed, jobcrawl/salary/{parsed,unparsed},
+    jobcrawl/dates/posted/unparsed, jobcrawl/salary/{parsed,unparsed,implausible},
     jobcrawl/text/cleaned/<field> (a NUL, control character or lone surrogate removed).
     """
 
