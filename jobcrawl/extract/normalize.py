@@ -17,7 +17,7 @@ from jobcrawl.extract.salary import (
     to_amount,
 )
 from jobcrawl.extract.storable import clean_fields, storable_text
-from jobcrawl.extract.text import clean_line, html_to_text
+from jobcrawl.extract.text import clean_line, clean_line_markup, html_to_text
 
 if TYPE_CHECKING:
     from jobcrawl.items import JobItem
@@ -94,9 +94,12 @@ def _contract_fields(item: JobItem) -> None:
 
 def _text_fields(item: JobItem) -> bool:
     """Tidy the text fields; True when the description's entities spelled unstorable text."""
-    for name in ("webindex", "source", "url", "title"):
+    for name in ("webindex", "source", "url"):
         setattr(item, name, clean_line(_as_text(getattr(item, name))) or "")
-    for name in ("company", "location", "category", "salary_raw", "closing_date_raw"):
+    item.title = clean_line_markup(_as_text(item.title)) or ""
+    for name in ("company", "location", "category"):
+        setattr(item, name, clean_line_markup(_as_text(getattr(item, name))))
+    for name in ("salary_raw", "closing_date_raw"):
         setattr(item, name, clean_line(_as_text(getattr(item, name))))
     # Entities decode to any character ("&#1;", "&#x7f;"): clean the text they made.
     description = html_to_text(_as_text(item.description))
