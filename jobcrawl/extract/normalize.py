@@ -191,6 +191,11 @@ def normalize_item(item: JobItem, *, dayfirst: bool = True) -> list[str]:
     events = [f"text/cleaned/{name}" for name in clean_fields(vars(item))]
     if _text_fields(item) and "text/cleaned/description" not in events:
         events.append("text/cleaned/description")
+    if item.url and not item.url[:8].lower().startswith(("http://", "https://")):
+        # "javascript:alert(1)" or "data:..." is no ad's address, and no link to show;
+        # without a URL the validate pipeline drops the ad (validate/missing/url).
+        item.url = ""
+        events.append("url/rejected")
     _contract_fields(item)
     events += _date_posted(item, dayfirst)
     events += _salary(item)
