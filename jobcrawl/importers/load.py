@@ -127,7 +127,8 @@ def store_entries(
                 problem = entry
             else:
                 problem, cleaned = check_ad(entry)
-                summary.cleaned.update(cleaned)
+                if problem is None:  # counted for the ads kept, not for those skipped
+                    summary.cleaned.update(cleaned)
             if problem is not None:
                 summary.skipped[problem.reason] += 1
                 report(problem)
