@@ -60,6 +60,14 @@ FEED_EXPORTERS = {
 JOBCRAWL_DATABASE_URL = os.environ.get("JOBCRAWL_DATABASE_URL", "sqlite:///jobcrawl.db")
 # Upsert this many items per transaction.
 JOBCRAWL_STORE_BATCH_SIZE = 500
+# A batch write that fails because the database is locked or away is tried again this
+# many times, waiting 1 s, 2 s, 4 s ... (at most 60 s) in between: about a minute in all.
+JOBCRAWL_DATABASE_RETRIES = 6
+JOBCRAWL_DATABASE_RETRY_DELAY = "1s"
+# How long one SQLite attempt waits for another writer's lock.
+JOBCRAWL_DATABASE_BUSY_TIMEOUT = "30s"
+# Batches that still fail are kept here as <run id>.jsonl, for `scrapy import FILE`.
+JOBCRAWL_DEADLETTER_DIR = "deadletter"
 # Read ambiguous numeric dates (03/04/2024) day first, as UK/EU boards write them.
 JOBCRAWL_DATES_DAYFIRST = True
 # An ad page fetched within this time is not fetched again when a listing links it;

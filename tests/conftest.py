@@ -32,11 +32,14 @@ _TRAP_DB = _TRAP_DIR / "default-database-opened-by-a-test.db"
 os.environ["JOBCRAWL_DATABASE_URL"] = f"sqlite:///{_TRAP_DB}"
 _CHECKOUT_DB = [ROOT / f"jobcrawl.db{suffix}" for suffix in ("", "-journal", "-wal", "-shm")]
 _EXPORTS = ROOT / "exports"
+# Folders a crawl writes into by default (relative to the working folder, the checkout).
+_OUTPUT_FOLDERS = [_EXPORTS, ROOT / "deadletter"]
 
 
 def _footprint() -> dict[str, tuple[int, int]]:
-    """(size, mtime) of the checkout's database files and of everything under exports/."""
-    paths = [*_CHECKOUT_DB, *(_EXPORTS.rglob("*") if _EXPORTS.is_dir() else [])]
+    """(size, mtime) of the checkout's database files and of everything in its output folders."""
+    paths = [*_CHECKOUT_DB, *(path for folder in _OUTPUT_FOLDERS if folder.is_dir()
+                              for path in [folder, *folder.rglob("*")])]
     return {str(path): (st.st_size, st.st_mtime_ns) for path in paths
             if (st := _stat(path)) is not None}
 

@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 import socket
+import tempfile
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,9 +44,14 @@ def ad(webindex: str, **fields: Any) -> JobItem:
     return JobItem(webindex=webindex, scraped_at=T1, **values)
 
 
+# Removed when the tests end; each pipeline gets a folder of its own inside.
+DEADLETTERS = tempfile.TemporaryDirectory(prefix="jobcrawl-deadletter-")
+
+
 def make_pipeline(url: str, batch_size: int = 2) -> tuple[Crawler, StorePipeline]:
     crawler = jobcrawl_crawler(settings={
         "JOBCRAWL_DATABASE_URL": url, "JOBCRAWL_STORE_BATCH_SIZE": batch_size,
+        "JOBCRAWL_DEADLETTER_DIR": tempfile.mkdtemp(dir=DEADLETTERS.name),
     })
     return crawler, StorePipeline.from_crawler(crawler)
 
@@ -74,7 +80,8 @@ def stored(url: str) -> dict[str, tuple[str, int, str | None]]:
 
 
 def counters(new: int = 0, updated: int = 0, unchanged: int = 0, touched: int = 0,
-             batches: int = 0, failed_batches: int = 0, failed_items: int = 0) -> dict[str, int]:
+             batches: int = 0, failed_batches: int = 0, failed_items: int = 0,
+             deadletter_items: int = 0) -> dict[str, int]:
     values = locals()
     return {f"jobcrawl/store/{name}": value for name, value in values.items()}
 
@@ -137,11 +144,17 @@ def test_a_failed_batch_is_counted_marks_the_crawl_and_later_batches_still_try(
     engine.dispose()
     assert store_stats(crawler) == {
         "jobcrawl/store/run_id": pipeline.run_id,
-        **counters(new=3, batches=2, failed_batches=1, failed_items=2),
+        **counters(new=3, batches=2, failed_batches=1, failed_items=2, deadletter_items=2),
+        "jobcrawl/store/deadletter_file": str(pipeline.deadletter.path),
         "jobcrawl/failed/store": "a batch write failed: OperationalError",
     }
     assert sorted(stored(sqlite_url)) == ["5"]
-    [record] = caplog.records
+    kept = [json.loads(line) for line in pipeline.deadletter.path.read_text().splitlines()]
+    assert [(row["webindex"], row["run_id"]) for row in kept] == [
+        ("3", pipeline.run_id), ("4", pipeline.run_id)]
+    record, where = caplog.records
+    assert where.getMessage().startswith(
+        f"rows that could not be stored go to {pipeline.deadletter.path}")
     assert record.getMessage().startswith(
         f"Could not store a batch of 2 items in {sqlite_url}: (sqlite3.OperationalError) "
         "no such table: jobs"

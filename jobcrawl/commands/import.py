@@ -1,4 +1,4 @@
-"""`scrapy import PATH`: read text-corpus folders and Adzuna-style CSV into the database."""
+"""`scrapy import PATH`: text-corpus folders, Adzuna-style CSV and dead-letter files."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 # Kept in step with jobcrawl.importers.load.FORMATS, which is imported only when the
 # command runs: Scrapy imports every command module for every command.
-FORMAT_CHOICES = ("corpus", "adzuna-csv", "auto")
+FORMAT_CHOICES = ("corpus", "adzuna-csv", "deadletter", "auto")
 # jobs.source and jobs.category are VARCHAR(255).
 MAX_NAME = 255
 
@@ -31,6 +31,8 @@ class Command(ScrapyCommand):
     Settings: JOBCRAWL_DATABASE_URL, JOBCRAWL_STORE_BATCH_SIZE (rows per transaction).
     A SQLite database is created or upgraded as a crawl would; any other
     database must be at the newest revision (`scrapy db upgrade`).
+    A crawl's dead-letter file (JOBCRAWL_DEADLETTER_DIR/<run id>.jsonl) is written
+    as its crawl would have: each row keeps its source and run, and is upserted.
     Exit codes: 0 when at least one record was read (imported or already
     present), 1 when nothing could be read or the database failed, 2 on a usage error.
     """
@@ -40,10 +42,11 @@ class Command(ScrapyCommand):
     default_settings: ClassVar[dict[str, Any]] = {"LOG_LEVEL": "WARNING"}
 
     def syntax(self) -> str:
-        return "PATH [--source NAME] [--format corpus|adzuna-csv|auto] [--category C] [--json]"
+        return ("PATH [--source NAME] [--format corpus|adzuna-csv|deadletter|auto] "
+                "[--category C] [--json]")
 
     def short_desc(self) -> str:
-        return "Import a text-corpus folder or an Adzuna-style CSV into the database"
+        return "Import a text-corpus folder, an Adzuna-style CSV or a dead-letter file"
 
     def long_desc(self) -> str:
         return (
@@ -51,6 +54,8 @@ class Command(ScrapyCommand):
             "format (Job_*.txt files; the category is the name of the folder holding a "
             "file), a .csv file as Adzuna-style CSV. Ads already stored under the same "
             "source and webindex are left untouched, so importing twice changes nothing. "
+            "A crawl's dead-letter file (the rows its database did not take) is stored as "
+            "the crawl would have stored it, each row under its own source. "
             "Bad files and rows are reported on stderr with file and line, skipped and counted."
         )
 
@@ -75,6 +80,9 @@ class Command(ScrapyCommand):
             fmt = detect_format(path, opts.format)
         except (ValueError, OSError) as exc:
             raise UsageError(str(exc)) from None
+        if fmt == "deadletter" and (opts.source is not None or opts.category is not None):
+            raise UsageError("a dead-letter file keeps each row's own source and category: "
+                             "--source and --category do not apply")
         source = opts.source if opts.source is not None else default_source(path)
         _check_name("--source", source)
         if opts.category is not None:
@@ -115,6 +123,9 @@ class Command(ScrapyCommand):
             self._fail(f"cannot use the database: {str(exc).splitlines()[0]}")
             return None
         summary = ImportSummary(str(path), fmt, source, config.redacted_url, run_id, imported_at)
+        if fmt == "deadletter":
+            self._replay(path, engine, batch_size, summary)
+            return summary
         files = FileCount()
         entries = read_entries(path, fmt, source=source, scraped_at=imported_at,
                                category=category, files=files)
@@ -129,6 +140,28 @@ class Command(ScrapyCommand):
             engine.dispose()
             summary.files_read, summary.files_ignored = files.read, files.ignored
         return summary
+
+    def _replay(self, path: Path, engine: Any, batch_size: int, summary: ImportSummary) -> None:
+        """A dead-letter file: upserted, new and updated rows counted as imported."""
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from jobcrawl.importers.deadletter import replay
+
+        summary.source = "(each row's own)"
+        summary.run_id = "(each row's own)"
+        summary.files_read = 1
+        try:
+            counts = replay(path, engine, batch_size=batch_size, report=_report)
+        except SQLAlchemyError as exc:
+            self._fail(f"could not write a batch to {summary.database}: "
+                       f"{str(exc).splitlines()[0]}. Loading the file again is safe.")
+            return
+        finally:
+            engine.dispose()
+        summary.imported = counts.new + counts.updated
+        summary.already_present = counts.unchanged
+        for problem in counts.skipped:
+            summary.skipped[problem.reason] += 1
 
     def _fail(self, message: str) -> None:
         print(f"error: {message}", file=sys.stderr)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, Self, TypeVar
 
 from scrapy import signals
 from sqlalchemy.exc import SQLAlchemyError
@@ -12,14 +12,17 @@ from jobcrawl.config.components import shared_component
 from jobcrawl.db.config import DatabaseConfig
 from jobcrawl.db.engine import make_engine
 from jobcrawl.db.migrate import ensure_schema
+from jobcrawl.db.retry import RetryPolicy, with_retries
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from scrapy.crawler import Crawler
     from sqlalchemy import Engine
 
 logger = logging.getLogger(__name__)
 
-
+T = TypeVar("T")
 
 class CrawlDatabase:
     """One engine per crawl, checked at start-up and disposed when the engine stops.
@@ -32,25 +35,30 @@ class CrawlDatabase:
     The store pipeline, the recrawl middleware and marks, unlisted expiry, the
     health monitors and the run record all get it with `CrawlDatabase.of(crawler)`.
     It is first in EXTENSIONS, so it exists before any of them is built.
+    `write()` retries a write while the database is locked or away (db.retry).
 
-    Settings: JOBCRAWL_DATABASE_URL.
+    Settings: JOBCRAWL_DATABASE_URL, JOBCRAWL_DATABASE_RETRIES,
+    JOBCRAWL_DATABASE_RETRY_DELAY, JOBCRAWL_DATABASE_BUSY_TIMEOUT.
     """
 
-    def __init__(self, config: DatabaseConfig, engine: Engine) -> None:
+    def __init__(self, config: DatabaseConfig, engine: Engine,
+                 retry: RetryPolicy | None = None) -> None:
         self.config = config
         self.engine = engine
+        self.retry = retry or RetryPolicy()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         config = DatabaseConfig.from_settings(crawler.settings)
+        retry = RetryPolicy.from_settings(crawler.settings)
         try:
             ensure_schema(config.url, auto_upgrade=config.is_sqlite)
-            engine = make_engine(config.url)
+            engine = make_engine(config.url, **_connect_args(config, retry))
         except SQLAlchemyError as exc:
             raise RuntimeError(f"{config.where}: cannot use the database: {exc}") from exc
         except RuntimeError as exc:
             raise RuntimeError(f"{config.where}: {exc}") from exc
-        database = cls(config, engine)
+        database = cls(config, engine, retry)
         crawler.signals.connect(database.engine_stopped, signal=signals.engine_stopped)
         return database
 
@@ -69,5 +77,15 @@ class CrawlDatabase:
     def redacted_url(self) -> str:
         return self.config.redacted_url
 
+    def write(self, work: Callable[[], T]) -> T:
+        """`work()`, tried again while the database is locked or away (blocks: off the reactor)."""
+        return with_retries(work, self.retry, self.redacted_url)
+
     def engine_stopped(self) -> None:
         self.engine.dispose()
+
+
+def _connect_args(config: DatabaseConfig, retry: RetryPolicy) -> dict[str, object]:
+    if config.is_sqlite:  # how long one attempt waits for another writer's lock
+        return {"connect_args": {"timeout": retry.busy_timeout.total_seconds()}}
+    return {}

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from jobcrawl.importers import Ad, Problem, check_ad
 from jobcrawl.importers.adzuna_csv import read_adzuna_csv
 from jobcrawl.importers.corpus_folder import FileCount, corpus_files, read_corpus
+from jobcrawl.importers.deadletter import is_deadletter
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -19,18 +20,20 @@ if TYPE_CHECKING:
 
 CORPUS = "corpus"
 ADZUNA_CSV = "adzuna-csv"
+DEADLETTER = "deadletter"
 AUTO = "auto"
-FORMATS = (CORPUS, ADZUNA_CSV, AUTO)
+FORMATS = (CORPUS, ADZUNA_CSV, DEADLETTER, AUTO)
 SOURCE_PREFIX = "import:"
 _SNIFF_BYTES = 4096
 
 
 def detect_format(path: Path, requested: str) -> str:
-    """corpus or adzuna-csv for `path`; ValueError (for a UsageError) when it cannot be told.
+    """The format of `path`; ValueError (for a UsageError) when it cannot be told.
 
     auto: a folder is a text corpus; a file is CSV when named *.csv or when its
     first line is an Adzuna header, a corpus record when named *.txt or when it
-    starts with "Title: ".
+    starts with "Title: ", a crawl's dead-letter file when its first line is a
+    dead-letter row.
     """
     if requested not in FORMATS:
         raise ValueError(f"--format must be one of {', '.join(FORMATS)}, not {requested!r}")
@@ -45,10 +48,13 @@ def detect_format(path: Path, requested: str) -> str:
         head = f.read(_SNIFF_BYTES).lstrip(b"\xef\xbb\xbf")
     if head.startswith(b"Title: "):
         return CORPUS
+    if is_deadletter(head.split(b"\n", 1)[0]):
+        return DEADLETTER
     first_line = head.split(b"\n", 1)[0].decode("utf-8", "replace")
     if {"Id", "Title"} <= {cell.strip().strip('"') for cell in first_line.split(",")}:
         return ADZUNA_CSV
-    raise ValueError(f"cannot tell the format of {path}: give --format corpus or adzuna-csv")
+    raise ValueError(f"cannot tell the format of {path}: give --format corpus, adzuna-csv "
+                     "or deadletter")
 
 
 def default_source(path: Path) -> str:

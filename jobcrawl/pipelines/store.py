@@ -19,6 +19,7 @@ from twisted.internet.defer import DeferredLock
 from jobcrawl.config.types import PositiveInt, SettingsModel
 from jobcrawl.db.component import CrawlDatabase
 from jobcrawl.db.upsert import UpsertResult, prepared_row, upsert_rows
+from jobcrawl.pipelines.deadletter import DeadLetter
 from jobcrawl.recrawl.marks import RecrawlState, recrawl_state
 from jobcrawl.runs.failures import mark_failed
 from jobcrawl.runs.state import run_id
@@ -31,14 +32,16 @@ logger = logging.getLogger(__name__)
 STATS_PREFIX = "jobcrawl/store/"
 EXPIRY_PREFIX = "jobcrawl/expiry/"
 _COUNTERS = ("new", "updated", "unchanged", "touched", "batches", "failed_batches",
-             "failed_items")
+             "failed_items", "deadletter_items")
 _EXPIRY_COUNTERS = ("gone", "closed", "reactivated")
 
 
 class StoreConfig(SettingsModel):
-    """The store pipeline's own setting: JOBCRAWL_STORE_BATCH_SIZE (items per transaction)."""
+    """The store pipeline's settings: JOBCRAWL_STORE_BATCH_SIZE (items per transaction),
+    JOBCRAWL_DEADLETTER_DIR (where rows that could not be stored are kept)."""
 
     batch_size: PositiveInt = Field(500, alias="JOBCRAWL_STORE_BATCH_SIZE")
+    deadletter_dir: str = Field("deadletter", min_length=1, alias="JOBCRAWL_DEADLETTER_DIR")
 
 
 class StorePipeline:
@@ -48,20 +51,26 @@ class StorePipeline:
     database is created or upgraded automatically, any other database must be
     upgraded with `scrapy db upgrade`. Batches are written in a worker thread,
     one at a time and in order, so downloading goes on during a write; the
-    rest is written when the spider closes. A failed batch is logged, counted
-    and marks the crawl failed (`scrapy crawl` exits 1), and the crawl goes on.
+    rest is written when the spider closes. A batch is tried again while the
+    database is locked or away (CrawlDatabase.write: JOBCRAWL_DATABASE_RETRIES
+    with backoff); a batch that still fails is logged, counted, written to the
+    dead-letter file `JOBCRAWL_DEADLETTER_DIR/<run id>.jsonl` (named in the log;
+    `scrapy import FILE` stores it later) and marks the crawl failed (`scrapy
+    crawl` exits 1), and the crawl goes on.
 
     Every stored row is fetched: last_fetched moves and an expired ad is
     reactivated, unless the spider reported that its page says the job is
     closed (then it is stored expired `closed`).
 
-    Settings: JOBCRAWL_STORE_BATCH_SIZE (items per transaction); the database is
-    the crawl's CrawlDatabase (JOBCRAWL_DATABASE_URL).
+    Settings: JOBCRAWL_STORE_BATCH_SIZE (items per transaction),
+    JOBCRAWL_DEADLETTER_DIR (default `deadletter`); the database is the crawl's
+    CrawlDatabase (JOBCRAWL_DATABASE_URL and its retry settings).
     Stats: jobcrawl/store/run_id (this crawl's id, stored as jobs.last_run),
     jobcrawl/store/new, .../updated, .../unchanged (sightings by effect),
     .../touched (known ads whose last_seen moved without a fetch; written by
     recrawl.marks), .../batches (written), .../failed_batches, .../failed_items (items not
-    stored, in failed batches or unconvertible), jobcrawl/failed/store;
+    stored, in failed batches or unconvertible), .../deadletter_items (of those, kept in
+    the dead-letter file), .../deadletter_file (its path), jobcrawl/failed/store;
     jobcrawl/expiry/gone, .../closed (ads newly expired for that reason),
     .../reactivated (expired ads fetched or listed again), all three also
     counted by recrawl.marks.
@@ -78,6 +87,7 @@ class StorePipeline:
         self._buffer: list[dict[str, Any]] = []
         # FIFO: batches reach the database one at a time, in the order they filled.
         self._write_lock = DeferredLock()
+        self.deadletter = DeadLetter(config.deadletter_dir, self.run_id)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -138,8 +148,11 @@ class StorePipeline:
             self.stats.inc_value(f"{EXPIRY_PREFIX}{name}", getattr(result, name))
 
     def _upsert(self, batch: list[dict[str, Any]]) -> UpsertResult:
-        with self.engine.begin() as connection:
-            return upsert_rows(connection, batch, run_id=self.run_id)
+        def attempt() -> UpsertResult:
+            with self.engine.begin() as connection:
+                return upsert_rows(connection, batch, run_id=self.run_id)
+
+        return self.database.write(attempt)
 
     def _batch_failed(self, batch: list[dict[str, Any]], exc: SQLAlchemyError) -> None:
         logger.error(
@@ -149,6 +162,14 @@ class StorePipeline:
         self.stats.inc_value(f"{STATS_PREFIX}failed_batches")
         self.stats.inc_value(f"{STATS_PREFIX}failed_items", len(batch))
         mark_failed(self.stats, "store", f"a batch write failed: {type(exc).__name__}")
+        try:
+            kept = self.deadletter.add(batch)
+        except OSError as error:
+            logger.error("Could not keep the batch in %s either: %s: its %d items are lost",
+                         self.deadletter.path, error, len(batch))
+            return
+        self.stats.inc_value(f"{STATS_PREFIX}deadletter_items", kept)
+        self.stats.set_value(f"{STATS_PREFIX}deadletter_file", str(self.deadletter.path))
 
     def _item_failed(self, item: Any, exc: Exception) -> None:
         url = ItemAdapter(item).get("url") if ItemAdapter.is_item(item) else None

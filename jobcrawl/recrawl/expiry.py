@@ -6,6 +6,7 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
 from itemadapter import ItemAdapter
@@ -65,6 +66,17 @@ def expiry_blocker(spider: Spider, reason: str, stats: dict[str, Any]) -> str | 
     return None
 
 
+def continues_a_job(settings: Any) -> bool:
+    """True when JOBDIR holds an earlier, paused run of this job (Scrapy resumes it).
+
+    The resumed run never refetches what the earlier one fetched (the JOBDIR
+    dupefilter remembers it), so ads listed only on those pages look unlisted to it.
+    """
+    folder = settings.get("JOBDIR")
+    seen = Path(folder, "requests.seen") if folder else None
+    return seen is not None and seen.is_file() and seen.stat().st_size > 0
+
+
 class UnlistedExpiry:
     """Marks ads expired `unlisted` when a complete crawl of their source no longer lists them.
 
@@ -79,7 +91,10 @@ class UnlistedExpiry:
     as a duplicate: e.g. it failed validation) were listed, so they are spared;
     a source with more than MAX_SPARED such ads, or any dropped item without a
     source and identity, expires nothing. Evidence: "not listed by complete crawl
-    <run id> of <source>". A database error is logged and marks the crawl failed.
+    <run id> of <source>". A crawl that resumes a paused one (`-s JOBDIR=...` whose
+    folder already records fetched requests) expires nothing by absence: the pages the
+    paused part read are not read again. A database error is logged and marks the
+    crawl failed.
 
     Settings: JOBCRAWL_EXPIRE_UNLISTED (default True), JOBCRAWL_DATABASE_URL.
     Stats: jobcrawl/expiry/unlisted (ads newly expired), jobcrawl/failed/expiry.
@@ -90,6 +105,8 @@ class UnlistedExpiry:
         self.spared: defaultdict[str, Spared] = defaultdict(Spared)
         # Dropped items without a source: nobody can tell whose ad they were.
         self.unattributed_drops = 0
+        # Read before the crawl opens: the dupefilter writes to the same file.
+        self.resumed = continues_a_job(crawler.settings)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -134,6 +151,8 @@ class UnlistedExpiry:
         if not is_crawl(spider):
             return
         blocker = expiry_blocker(spider, reason, stats.get_stats())
+        if blocker is None and self.resumed:
+            blocker = "the crawl resumed a paused one (JOBDIR): it did not read the whole listing"
         if blocker is None and self.unattributed_drops:
             blocker = f"{self.unattributed_drops} dropped items had no source or identity"
         if blocker is not None:

@@ -1,0 +1,99 @@
+"""Pause and resume (`-s JOBDIR=...`): the resumed crawl completes the corpus, expires nothing."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from jobcrawl.demo.server import DemoBoard
+from tests.utils.paths import ROOT
+from tests.utils.rows import expired_ads, stored_rows
+from tests.utils.scrapy import run_scrapy
+
+FAST = ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "LOG_LEVEL=INFO"]
+
+
+@pytest.fixture(scope="module")
+def board() -> Iterator[DemoBoard]:
+    with DemoBoard(n_ads=120) as demo:
+        yield demo
+
+
+def crawl_args(board: DemoBoard, db_url: str, stats: Path, *extra: str) -> list[str]:
+    return ["crawl", "jobposting", "-a", f"url={board.url}/jobs", *FAST, *extra,
+            "-s", f"JOBCRAWL_DATABASE_URL={db_url}", "-s", f"JOBCRAWL_STATSFILE_PATH={stats}"]
+
+
+def webindexes(db_url: str) -> list[str]:
+    return sorted(row["webindex"] for row in stored_rows(db_url))
+
+
+@pytest.fixture(scope="module")
+def clean_corpus(board: DemoBoard, tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    """The webindexes of one uninterrupted crawl of the board."""
+    folder = tmp_path_factory.mktemp("clean")
+    db_url = f"sqlite:///{folder / 'clean.db'}"
+    result = run_scrapy(*crawl_args(board, db_url, folder / "stats.json"))
+    assert result.returncode == 0, result.stderr[-3000:]
+    return webindexes(db_url)
+
+
+def test_a_crawl_stopped_early_resumes_to_the_whole_corpus_and_expires_nothing(
+        board: DemoBoard, clean_corpus: list[str], tmp_path: Path) -> None:
+    db_url, jobdir = f"sqlite:///{tmp_path / 'jobs.db'}", tmp_path / "job"
+    first = run_scrapy(*crawl_args(board, db_url, tmp_path / "first.json",
+                                   "-s", f"JOBDIR={jobdir}", "-s", "CLOSESPIDER_ITEMCOUNT=20"))
+    assert first.returncode == 0, first.stderr[-3000:]
+    stored_first = webindexes(db_url)
+    assert 20 <= len(stored_first) < len(clean_corpus)
+
+    second = run_scrapy(*crawl_args(board, db_url, tmp_path / "second.json",
+                                    "-s", f"JOBDIR={jobdir}"))
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert "Resuming crawl" in second.stderr
+    assert "the crawl resumed a paused one (JOBDIR)" in second.stderr
+    assert webindexes(db_url) == clean_corpus  # every ad once: nothing lost, no duplicates
+    assert expired_ads(db_url) == {}
+    stats = json.loads((tmp_path / "second.json").read_text())
+    assert stats["jobcrawl/expiry/unlisted"] == 0
+    # The resumed part fetched only what the first part had not.
+    assert stats["item_scraped_count"] + len(stored_first) >= len(clean_corpus)
+    assert stats["item_scraped_count"] < len(clean_corpus)
+
+
+def _rows(db: Path) -> int:
+    try:
+        with sqlite3.connect(db) as conn:
+            return conn.execute("SELECT count(*) FROM jobs").fetchone()[0]
+    except sqlite3.Error:
+        return 0  # not created yet
+
+
+def test_ctrl_c_then_the_same_command_continues(board: DemoBoard, clean_corpus: list[str],
+                                                tmp_path: Path) -> None:
+    db = tmp_path / "jobs.db"
+    db_url = f"sqlite:///{db}"
+    args = crawl_args(board, db_url, tmp_path / "stats.json", "-s", f"JOBDIR={tmp_path / 'job'}",
+                      "-s", "JOBCRAWL_STORE_BATCH_SIZE=5", "-s", "CONCURRENT_REQUESTS=2")
+    slow = ["-s", "DOWNLOAD_DELAY=0.05"]  # slow enough to be stopped halfway
+    process = subprocess.Popen([sys.executable, "-m", "scrapy", *args, *slow], cwd=ROOT,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    while _rows(db) < 10 and process.poll() is None:
+        time.sleep(0.1)
+    process.send_signal(signal.SIGINT)  # what Ctrl-C sends: Scrapy shuts down gracefully
+    _, stderr = process.communicate(timeout=120)
+    assert "shutting down gracefully" in stderr
+    assert 10 <= _rows(db) < len(clean_corpus)
+
+    resumed = run_scrapy(*args)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert webindexes(db_url) == clean_corpus
+    assert expired_ads(db_url) == {}
