@@ -31,7 +31,8 @@ from jobcrawl.extract.text import clean_line, html_to_text, tidy_paragraphs
 from jobcrawl.extract.urls import canonical_url, same_host
 from jobcrawl.items import JobItem
 
-FEW = settings(max_examples=200, deadline=None)
+# No example database: a test run leaves no .hypothesis/ folder in the checkout.
+FEW = settings(max_examples=200, deadline=None, database=None)
 RECEIVED = datetime(2025, 2, 15, 12, 0, tzinfo=UTC)
 PERIODS = {None, "year", "month", "week", "day", "hour"}
 
