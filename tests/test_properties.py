@@ -223,6 +223,7 @@ def test_normalized_items_hold_only_storable_text(values: dict[str, Any], dayfir
         if isinstance(value, str):
             assert not has_unstorable(value), name
             value.encode("utf-8")
+    assert item.category is None or len(item.category) <= 255
     assert item.date_posted is None or type(item.date_posted) is date
     assert item.closing_date is None or type(item.closing_date) is date
     assert _is_salary(Salary(item.salary_raw, item.salary_min, item.salary_max,
@@ -260,3 +261,14 @@ def test_implausible_salary_figures_are_dropped_and_the_text_kept() -> None:
     fine = JobItem(source="s", webindex="3", salary_min=0.0, salary_max=1e9, scraped_at=RECEIVED)
     assert "salary/implausible" not in normalize_item(fine)
     assert (fine.salary_min, fine.salary_max) == (0.0, 1e9)
+
+
+def test_a_long_category_is_cut_after_a_whole_one() -> None:
+    names = [f"Category number {n}" for n in range(40)]
+    item = JobItem(source="s", webindex="1", category=", ".join(names), scraped_at=RECEIVED)
+    assert "text/truncated/category" in normalize_item(item)
+    assert item.category is not None and len(item.category) <= 255
+    assert item.category.split(", ") == names[: len(item.category.split(", "))]
+    one = JobItem(source="s", webindex="2", category="x" * 300, scraped_at=RECEIVED)
+    normalize_item(one)
+    assert one.category == "x" * 255

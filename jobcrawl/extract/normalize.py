@@ -42,6 +42,9 @@ IGNORED_TERMS = {"other", "none", "n_a", "unknown", "not_specified"}
 # The contract_type / contract_time columns hold 64 characters: a longer unknown term
 # is no vocabulary word but a sentence (or junk), and would fail its whole batch.
 MAX_TERM_LENGTH = 64
+# jobs.category holds 255 characters; a longer one is a list of many categories
+# ("a, b, c, ..."): cut at the last whole one that fits, not a reason to lose the ad.
+MAX_CATEGORY_LENGTH = 255
 _SEPARATORS = re.compile(r"\s*[,;/|&]\s*|\s+and\s+", re.IGNORECASE)
 _VOCAB_WORD = re.compile(
     rf"(?:^|_)({'|'.join(sorted([*CONTRACT_TYPES, *CONTRACT_TIMES], key=len, reverse=True))})"
@@ -105,6 +108,12 @@ def _text_fields(item: JobItem) -> bool:
     description = html_to_text(_as_text(item.description))
     item.description = storable_text(description)
     return len(item.description) != len(description)
+
+
+def _cut_category(category: str) -> str:
+    head = category[:MAX_CATEGORY_LENGTH]
+    cut = head.rfind(", ", 0, MAX_CATEGORY_LENGTH - 1)
+    return (head[:cut] if cut > 0 else head).rstrip()
 
 
 def _as_text(value: Any) -> str | None:
@@ -191,6 +200,9 @@ def normalize_item(item: JobItem, *, dayfirst: bool = True) -> list[str]:
     events = [f"text/cleaned/{name}" for name in clean_fields(vars(item))]
     if _text_fields(item) and "text/cleaned/description" not in events:
         events.append("text/cleaned/description")
+    if item.category is not None and len(item.category) > MAX_CATEGORY_LENGTH:
+        item.category = _cut_category(item.category)
+        events.append("text/truncated/category")
     if item.url and not item.url[:8].lower().startswith(("http://", "https://")):
         # "javascript:alert(1)" or "data:..." is no ad's address, and no link to show;
         # without a URL the validate pipeline drops the ad (validate/missing/url).

@@ -20,7 +20,8 @@ class NormalizePipeline:
     Stats: jobcrawl/dates/closing/{structured,text,relative,unparsed,missing},
     jobcrawl/dates/posted/unparsed, jobcrawl/salary/{parsed,unparsed,implausible},
     jobcrawl/text/cleaned/<field> (a NUL, control character or lone surrogate removed),
-    jobcrawl/url/rejected (a URL that is not http(s), emptied: the ad is then dropped).
+    jobcrawl/url/rejected (a URL that is not http(s), emptied: the ad is then dropped),
+    jobcrawl/text/truncated/category (a category longer than its column, cut).
     """
 
     def __init__(self, crawler: Crawler, dayfirst: bool) -> None:
