@@ -51,6 +51,31 @@ SPIDER_MIDDLEWARES = {
     "jobcrawl.recrawl.middleware.RecrawlMiddleware": 550,
 }
 
+# Server faults (docs/reliability.md, "Server faults"). Retries wait (exponential
+# backoff, or Retry-After) in the scheduler, not in the downloader; a Retry-After pauses
+# the host's whole download slot; redirects offsite or to non-HTTP schemes are refused;
+# oversized pages are refused by name.
+SCHEDULER = "jobcrawl.downloader.delay.DelayingScheduler"
+DOWNLOADER = "jobcrawl.downloader.pause.PausingDownloader"
+# Requests that failed after their retries are missed: the run is incomplete. Outside
+# RetryMiddleware (550) and RedirectMiddleware (600), so it sees final outcomes only.
+DOWNLOADER_MIDDLEWARES = {
+    "jobcrawl.runs.missed.MissedRequests": 540,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "jobcrawl.downloader.retry.BackoffRetryMiddleware": 550,
+    "jobcrawl.downloader.sizelimit.SizeLimitMiddleware": 560,
+    "jobcrawl.downloader.charset.FallbackEncodingMiddleware": 580,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "jobcrawl.downloader.redirect.SafeRedirectMiddleware": 600,
+}
+# Scrapy retries twice; backoff makes more attempts cheap for the server: 6 requests in
+# all, spread over about 30 s with the default backoff.
+RETRY_TIMES = 5
+# Pages are kept in memory whole: 32 MiB is far above any job page (Scrapy's 1 GiB default
+# is a memory risk). Feeds stream to disk and have their own limit, JOBCRAWL_FEED_MAXSIZE.
+DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
+
 FEED_EXPORTERS = {
     "jobcsv": "jobcrawl.export.feeds.JobCsvItemExporter",
     "jobjsonl": "jobcrawl.export.feeds.JobJsonLinesItemExporter",
@@ -76,8 +101,8 @@ JOBCRAWL_RECRAWL_TTL = "7d"
 # After a complete crawl of a source, mark the ads it no longer lists expired (unlisted).
 JOBCRAWL_EXPIRE_UNLISTED = True
 
-# Order matters. The crawl's database, its run and its recrawl marks come first: the
-# pipelines, the recrawl middleware and the later extensions get them from the crawler.
+# Order matters. The crawl's database, its run, its recrawl marks and its miss log come
+# first: the pipelines, the middlewares and the later extensions get them from the crawler.
 # When a crawl closes, the recrawl marks are written (after the store pipeline has
 # written everything), unlisted ads are expired, the monitors judge the crawl, the run
 # record stores their verdict, then StatsFile writes the final stats.
@@ -85,6 +110,7 @@ EXTENSIONS = {
     "jobcrawl.db.component.CrawlDatabase": 10,
     "jobcrawl.runs.state.CurrentRun": 20,
     "jobcrawl.recrawl.marks.RecrawlMarks": 30,
+    "jobcrawl.runs.misslog.MissLog": 40,
     "jobcrawl.tuning.gctuning.GcTuning": 100,
     "jobcrawl.recrawl.expiry.UnlistedExpiry": 750,
     "jobcrawl.health.extension.HealthMonitors": 800,
@@ -97,6 +123,9 @@ JOBCRAWL_GC_FREEZE = True
 # Allocations between young-generation collections; 0 keeps Python's 700. 10,000 cut
 # the collector's time from 8% of a crawl to under 1% (jobcrawl/tuning/gctuning.py).
 JOBCRAWL_GC_THRESHOLD = 10_000
+# Missed requests and items of a run, one JSON line each, go to <this>/<run id>.jsonl
+# (relative to the working folder; written only when something was missed).
+JOBCRAWL_MISSED_DIR = "missed"
 # Write the final crawl stats as JSON to this path (off when empty).
 JOBCRAWL_STATSFILE_PATH = ""
 # Record every crawl in the crawl_runs table (`scrapy runs` lists them).
@@ -139,3 +168,15 @@ PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
 
 # Folder for feed bodies streamed to disk (empty: the system temp folder).
 JOBCRAWL_STREAM_TEMP_DIR = ""
+# Pages that declare no charset (header, BOM, <meta>) and are not UTF-8 are read in this
+# encoding, the web's fallback for English pages, rather than guessed; "": Scrapy's guess.
+JOBCRAWL_FALLBACK_ENCODING = "cp1252"
+# Largest feed body (bytes, after decoding) streamed to disk; pages use DOWNLOAD_MAXSIZE.
+JOBCRAWL_FEED_MAXSIZE = 1024 * 1024 * 1024
+
+# Retry n (1, 2, ...) of a transient failure waits BACKOFF_BASE x 2^(n-1), at most
+# BACKOFF_MAX, jittered into the upper half of that step (durations: "1s", "0.5", "2m").
+JOBCRAWL_RETRY_BACKOFF_BASE = "1s"
+JOBCRAWL_RETRY_BACKOFF_MAX = "60s"
+# A 429/503 whose Retry-After asks for longer than this is not waited for: it fails.
+JOBCRAWL_RETRY_AFTER_MAX = "10m"

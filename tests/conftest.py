@@ -1,7 +1,7 @@
 """Fixtures shared by every test module; the helpers the tests share live in tests/utils/.
 
 The guard here keeps tests away from the checkout's own data: the user's corpus in
-./jobcrawl.db and their files under exports/.
+./jobcrawl.db, their files under exports/ and the missed-URL files under missed/.
 """
 
 from __future__ import annotations
@@ -32,14 +32,17 @@ _TRAP_DB = _TRAP_DIR / "default-database-opened-by-a-test.db"
 os.environ["JOBCRAWL_DATABASE_URL"] = f"sqlite:///{_TRAP_DB}"
 _CHECKOUT_DB = [ROOT / f"jobcrawl.db{suffix}" for suffix in ("", "-journal", "-wal", "-shm")]
 _EXPORTS = ROOT / "exports"
-# Folders a crawl writes into by default (relative to the working folder, the checkout).
-_OUTPUT_FOLDERS = [_EXPORTS, ROOT / "deadletter"]
+# Folders a crawl writes into by default (relative to the working folder, the checkout):
+# a crawl test that misses pages or fails a batch sets JOBCRAWL_MISSED_DIR or
+# JOBCRAWL_DEADLETTER_DIR under tmp_path.
+_OUTPUT_FOLDERS = [_EXPORTS, ROOT / "missed", ROOT / "deadletter"]
 
 
 def _footprint() -> dict[str, tuple[int, int]]:
-    """(size, mtime) of the checkout's database files and of everything in its output folders."""
-    paths = [*_CHECKOUT_DB, *(path for folder in _OUTPUT_FOLDERS if folder.is_dir()
-                              for path in [folder, *folder.rglob("*")])]
+    """(size, mtime) of the checkout's database files and of everything in its output folders
+    (the folders themselves too: a test that creates missed/ wrote there)."""
+    inside = [path for folder in _OUTPUT_FOLDERS if folder.is_dir() for path in folder.rglob("*")]
+    paths = [*_CHECKOUT_DB, *_OUTPUT_FOLDERS, *inside]
     return {str(path): (st.st_size, st.st_mtime_ns) for path in paths
             if (st := _stat(path)) is not None}
 
@@ -57,7 +60,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 @pytest.fixture(autouse=True)
 def _keep_out_of_the_checkout() -> Iterator[None]:
-    """Fail a test that opens the default database or writes to ./jobcrawl.db or exports/."""
+    """Fail a test that opens the default database or writes to ./jobcrawl.db, exports/ or
+    missed/."""
     before = _footprint()
     yield
     problems = []

@@ -249,8 +249,8 @@ def test_no_log_line_shows_the_credentials_even_scrapys_own(
             "-a", f"base_url={server.url}", *KEYS, "-s", "LOG_LEVEL=DEBUG",
             db_url=sqlite_url, tmp_path=tmp_path,
         )
-    # Page 2 failed after retries: its ads are missing, so the crawl exits 1.
-    assert code == 1
+    # Page 2 failed after retries: its ads are missing, so the crawl is incomplete (exit 3).
+    assert code == 3
     assert stats["jobcrawl/store/new"] == 50
     assert stats["jobcrawl/api/http_error/503"] == 1
     masked = f"<GET {server.url}/v1/api/jobs/gb/search/2?app_id=***&app_key=***"
@@ -258,3 +258,8 @@ def test_no_log_line_shows_the_credentials_even_scrapys_own(
     assert f"Gave up retrying {masked}" in stderr
     assert f"app_id={APP_ID}" not in stderr  # Adzuna's own ad URLs carry it as utm_source
     assert APP_KEY not in stderr
+    # The missed file names the page with its credentials masked too.
+    [missed] = (tmp_path / "missed").iterdir()
+    listed = missed.read_text()
+    assert f"{server.url}/v1/api/jobs/gb/search/2?app_id=***&app_key=***" in listed
+    assert APP_ID not in listed and APP_KEY not in listed

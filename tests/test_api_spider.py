@@ -126,7 +126,9 @@ def test_a_failed_middle_page_is_no_complete_listing(sqlite_url: str, tmp_path: 
     broken = Recorded.text('{"error": "upstream"}', status=503)
     code, stats, stderr = crawl_lever(lever_pages(**{"2": broken}), sqlite_url, tmp_path,
                                       "-s", "RETRY_TIMES=0")
-    assert code == 1, stderr[-3000:]
+    # A lost page is missed: the run is incomplete (exit 3), no longer failed.
+    assert code == 3, stderr[-3000:]
+    assert stats["jobcrawl/missed/api"] == 1
     assert stats["jobcrawl/api/http_error/503"] == 1
     assert stats["item_scraped_count"] == 2  # page 0 only: paging cannot go past page 2
     assert stats["jobcrawl/lever/listing_complete"] is False

@@ -32,6 +32,8 @@ def crawl(board: DemoBoard, db_url: str, tmp_path: Path, *args: str,
     result = run_scrapy(
         "crawl", "jobposting", *args, *FAST,
         "-s", f"JOBCRAWL_DATABASE_URL={db_url}", "-s", f"JOBCRAWL_STATSFILE_PATH={stats_path}",
+        "-s", f"JOBCRAWL_MISSED_DIR={tmp_path / 'missed'}",
+        "-s", f"JOBCRAWL_DEADLETTER_DIR={tmp_path / 'deadletter'}",
     )
     stats = json.loads(stats_path.read_text()) if stats_path.exists() else {}
     return result.returncode, stats, result.stderr
@@ -186,6 +188,8 @@ def test_failed_database_batch_makes_the_crawl_exit_non_zero(
     assert code == 1
     assert stats["jobcrawl/store/failed_batches"] == 1
     assert stats["jobcrawl/store/failed_items"] == stats["item_scraped_count"]
+    # The lost items are missed as well; the crawl stays failed (exit 1, not 3).
+    assert stats["jobcrawl/missed/item"] == stats["item_scraped_count"]
     assert "disk says no" in stderr
     assert "crawl failed: store" in stderr
 

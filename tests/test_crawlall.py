@@ -18,6 +18,7 @@ import pytest
 
 from jobcrawl.demo.server import DemoBoard
 from jobcrawl.extract.ids import webindex_from_url
+from tests.utils.failing import FailingDemoBoard
 from tests.utils.paths import ROOT
 from tests.utils.processes import group_gone
 from tests.utils.recorded import RecordedServer
@@ -90,8 +91,9 @@ sources:
 
 
 def crawlall(sources: Path, tmp_path: Path, *args: str) -> tuple[int, dict[str, Any], str]:
+    # A source that misses pages lists them under tmp_path, never in the checkout's missed/.
     result = run_scrapy("crawlall", str(sources), "--logs", str(tmp_path / "logs"),
-                        "--json", *args)
+                        "--json", "-s", f"JOBCRAWL_MISSED_DIR={tmp_path / 'missed'}", *args)
     report = json.loads(result.stdout) if result.stdout.strip() else {}
     return result.returncode, report, result.stderr
 
@@ -175,7 +177,8 @@ def test_the_summary_table_and_only(board: DemoBoard, api_404: RecordedServer,
                                     tmp_path: Path) -> None:
     sources = three_sources(tmp_path, sqlite_url, board, api_404, hanging_url)
     result = run_scrapy("crawlall", str(sources), "--only", "greenhouse-gone",
-                        "--logs", str(tmp_path / "logs"))
+                        "--logs", str(tmp_path / "logs"),
+                        "-s", f"JOBCRAWL_MISSED_DIR={tmp_path / 'missed'}")
     assert result.returncode == 1, result.stderr[-3000:]
     lines = result.stdout.splitlines()
     assert lines[0].split() == ["source", "spider", "status", "exit", "seconds", "stored", "new"]
@@ -359,3 +362,33 @@ sources:
         "-s 'JOBCRAWL_REED_API_KEY=***' -s LOG_LEVEL=INFO",
     ]
     assert not (tmp_path / "sources.yaml.lock").exists()
+
+
+def test_a_source_that_missed_pages_is_incomplete_and_the_run_exits_3(
+    board: DemoBoard, sqlite_url: str, tmp_path: Path
+) -> None:
+    with FailingDemoBoard(n_ads=20) as failing:
+        lost = next(ad for ad in failing.board.ads if ad.has_job_posting)
+        failing.failing.add(f"/jobs/{lost.ad_id}")
+        sources = write_sources(tmp_path, f"""
+defaults:
+  settings:
+    AUTOTHROTTLE_ENABLED: false
+    ROBOTSTXT_OBEY: false
+    RETRY_TIMES: 0
+    JOBCRAWL_DATABASE_URL: "{sqlite_url}"
+sources:
+  - name: demo
+    spider: jobposting
+    args: {{url: "{board.url}/jobs", max_pages: 1}}
+  - name: flaky
+    spider: jobposting
+    args: {{url: "{failing.url}/jobs"}}
+""")
+        code, report, stderr = crawlall(sources, tmp_path)
+    assert (code, report["exit_code"]) == (3, 3), stderr[-3000:]
+    assert [(row["name"], row["status"], row["exit_code"]) for row in report["sources"]] == [
+        ("demo", "ok", 0), ("flaky", "incomplete", 3)]
+    [missed] = (tmp_path / "missed").iterdir()
+    assert [json.loads(line)["url"] for line in missed.read_text().splitlines()] == [
+        f"{failing.url}/jobs/{lost.ad_id}"]

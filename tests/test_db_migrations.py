@@ -68,7 +68,7 @@ def test_revisions_form_one_chain_from_the_baseline() -> None:
 
     script = ScriptDirectory.from_config(alembic_config())
     revisions = [rev.revision for rev in reversed(list(script.walk_revisions()))]
-    assert revisions == ["0001", "0002", "0003"]
+    assert revisions == ["0001", "0002", "0003", "0004"]
 
 
 def test_migrations_match_the_models(db_url: str, tmp_path: Path,
@@ -195,3 +195,42 @@ def test_processes_creating_one_new_sqlite_file_at_once_all_succeed(tmp_path: Pa
     errors = [process.stderr.read() for process in processes]  # type: ignore[union-attr]
     assert [process.wait() for process in processes] == [0, 0, 0, 0], errors
     assert database_revision(url) == SCHEMA_HEAD
+
+
+def _insert_run(connection: object, run_id: str, status: str) -> None:
+    connection.execute(text(  # type: ignore[attr-defined]
+        "INSERT INTO crawl_runs (id, spider, started_at, status, items_new, items_updated, "
+        "items_unchanged, items_dropped, requests, errors) VALUES "
+        f"('{run_id}', 'jobposting', '2026-12-01 09:00:00+00:00', '{status}', 0, 0, 0, 0, 0, 0)"))
+
+
+def test_0004_accepts_incomplete_runs_and_downgrade_makes_them_failed(db_url: str) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    upgrade(db_url, "0003")
+    engine = make_engine(db_url)
+    try:
+        with pytest.raises(IntegrityError), engine.begin() as connection:
+            _insert_run(connection, "early", "incomplete")
+        with engine.begin() as connection:
+            _insert_run(connection, "before", "ok")
+        upgrade(db_url)
+        with engine.begin() as connection:
+            _insert_run(connection, "run1", "incomplete")
+            connection.execute(text(
+                "UPDATE crawl_runs SET missed = :missed, missed_file = 'missed/run1.jsonl' "
+                "WHERE id = 'run1'"), {"missed": '{"ad": 2}'})
+        with pytest.raises(IntegrityError), engine.begin() as connection:
+            _insert_run(connection, "bad", "lost")
+        with engine.connect() as connection:
+            rows = connection.execute(text(
+                "SELECT id, status, missed_file FROM crawl_runs ORDER BY id")).all()
+        assert [tuple(row) for row in rows] == [("before", "ok", None),
+                                                ("run1", "incomplete", "missed/run1.jsonl")]
+        command.downgrade(alembic_config(db_url), "0003")
+        with engine.connect() as connection:
+            statuses = connection.execute(text(
+                "SELECT id, status FROM crawl_runs ORDER BY id")).all()
+        assert [tuple(row) for row in statuses] == [("before", "ok"), ("run1", "failed")]
+    finally:
+        engine.dispose()

@@ -145,6 +145,7 @@ def test_batches_that_still_fail_go_to_the_dead_letter_file_and_import_completes
                              "-s", "JOBCRAWL_DATABASE_RETRIES=1",
                              "-s", "JOBCRAWL_DATABASE_RETRY_DELAY=0.1s",
                              "-s", f"JOBCRAWL_DEADLETTER_DIR={letters}",
+                             "-s", f"JOBCRAWL_MISSED_DIR={tmp_path / 'missed'}",
                              "-s", f"JOBCRAWL_STATSFILE_PATH={stats_path}"))
     crawl.wait_for(lambda: sqlite_rows(db) >= 5)
     other = sqlite3.connect(db, timeout=30, isolation_level=None)
@@ -161,6 +162,7 @@ def test_batches_that_still_fail_go_to_the_dead_letter_file_and_import_completes
     lines = files[0].read_text().splitlines()
     assert stats["jobcrawl/store/deadletter_items"] == stats["jobcrawl/store/failed_items"]
     assert len(lines) == stats["jobcrawl/store/deadletter_items"] > 0
+    assert stats["jobcrawl/missed/item"] == len(lines)  # missed too, and kept
     run_id = stats["jobcrawl/store/run_id"]
     assert {json.loads(line)["run_id"] for line in lines} == {run_id}
     assert files[0].name == f"{run_id}.jsonl"

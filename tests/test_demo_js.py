@@ -68,10 +68,12 @@ def test_element_that_never_appears_fails_the_listing_and_the_crawl(
     profile = tmp_path / "never.yaml"
     profile.write_text(text, encoding="utf-8")
     code, stats, stderr = crawl(board, profile, sqlite_url, tmp_path, chromium)
-    assert code == 1
+    # The listing page is missed: the run is incomplete (exit 3), no longer failed.
+    assert code == 3
     assert stats["jobcrawl/site/request_failed/listing"] == 1
+    assert stats["jobcrawl/missed/listing"] == 1
     assert "item_scraped_count" not in stats
-    assert "TimeoutError" in stderr and "crawl failed: site: listing page" in stderr
+    assert "TimeoutError" in stderr and "crawl incomplete" in stderr
 
 
 def test_without_a_browser_the_js_listing_has_no_ad_links(

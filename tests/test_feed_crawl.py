@@ -325,10 +325,12 @@ def test_streamed_files_are_deleted_and_download_maxsize_applies(
     assert list(spool.iterdir()) == []
 
     # Over the limit after decoding: the gzip body is only 1.3 kB on the wire.
-    limited = (*settings, "-s", "DOWNLOAD_MAXSIZE=3000")
+    # Feeds have their own limit (pages keep DOWNLOAD_MAXSIZE).
+    limited = (*settings, "-s", "JOBCRAWL_FEED_MAXSIZE=3000")
     code, stats, stderr = crawl(server, sqlite_url, tmp_path,
                                 "https://careers.northwind.example/gzip/indeed.xml", args=limited)
-    assert code == 1
+    # The feed is missed: the run is incomplete (exit 3).
+    assert (code, stats["jobcrawl/missed/feed"]) == (3, 1)
     assert stats["jobcrawl/api/request_failed"] == 1
     assert "larger than download max size (3000)" in stderr
     assert list(spool.iterdir()) == []
@@ -349,7 +351,8 @@ def test_a_download_that_breaks_off_fails_and_leaves_no_file(
             "-s", "RETRY_ENABLED=False", "-s", f"JOBCRAWL_STREAM_TEMP_DIR={spool}",
             db_url=sqlite_url, tmp_path=tmp_path,
         )
-    assert code == 1
+    # The feed is missed: the run is incomplete (exit 3).
+    assert (code, stats["jobcrawl/missed/feed"]) == (3, 1)
     assert stats["jobcrawl/api/request_failed"] == 1
     assert message in stderr
     assert "jobcrawl/stream/files" not in stats

@@ -27,6 +27,7 @@ def run_row(number: int, **values: Any) -> dict[str, Any]:
         "status": "ok", "items_new": 3, "items_updated": 2, "items_unchanged": 35,
         "items_touched": 0, "items_dropped": 1, "dropped": {"DuplicateInCrawl": 1}, "requests": 3,
         "responses": {"200": 3}, "errors": 0, "peak_memory": 98_000_000, "failures": {},
+        "missed": {}, "missed_file": None,
         "monitors": [{"name": "min_items", "ok": True, "message": "40 items stored, minimum 1",
                       "figures": {"items": 40, "minimum": 1}, "skipped": False}],
         "stats": {"item_scraped_count": 40, "finish_reason": "finished"},

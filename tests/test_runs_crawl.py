@@ -82,6 +82,7 @@ def test_a_crawl_is_recorded_with_its_exact_figures(
         "items_dropped": expected["featured_duplicates"],
         "dropped": {"DuplicateInCrawl": expected["featured_duplicates"]},
         "requests": requests, "responses": {"200": requests}, "errors": 0, "failures": {},
+        "missed": {}, "missed_file": None,
     }
     assert [(check["name"], check["ok"], check["message"]) for check in run["monitors"]] == [
         ("min_items", True, f"{stored} items stored, minimum 1"),

@@ -172,15 +172,17 @@ def write_profile(tmp_path: Path, **changes: str) -> str:
     return f"profile={path}"
 
 
-def test_lost_listing_page_marks_the_crawl_failed(
+def test_lost_listing_page_makes_the_crawl_incomplete(
     board: DemoBoard, sqlite_url: str, tmp_path: Path
 ) -> None:
     profile = write_profile(tmp_path, **{"/html/jobs\n": "/html/jobs?page=99\n"})
     code, stats, stderr = crawl(board, sqlite_url, tmp_path, "-a", profile)
-    assert code == 1
+    # Missed (exit 3, incomplete), no longer failed; incomplete wins over the monitors.
+    assert (code, stats["jobcrawl/runs/status"]) == (3, "incomplete")
     assert stats["jobcrawl/site/request_failed/listing"] == 1
+    assert stats["jobcrawl/missed/listing"] == 1
     assert "item_scraped_count" not in stats
-    assert "crawl failed: site: listing page" in stderr
+    assert "site demo-html: listing page" in stderr
 
 
 def test_stale_links_selector_is_counted_and_warned(

@@ -52,8 +52,21 @@ def make_pipeline(url: str, batch_size: int = 2) -> tuple[Crawler, StorePipeline
     crawler = jobcrawl_crawler(settings={
         "JOBCRAWL_DATABASE_URL": url, "JOBCRAWL_STORE_BATCH_SIZE": batch_size,
         "JOBCRAWL_DEADLETTER_DIR": tempfile.mkdtemp(dir=DEADLETTERS.name),
+        # Items not stored are listed there (beside the test's database, never in ./missed).
+        "JOBCRAWL_MISSED_DIR": str(missed_dir(url)),
     })
     return crawler, StorePipeline.from_crawler(crawler)
+
+
+def missed_dir(url: str) -> Path:
+    return Path(url.removeprefix("sqlite:///")).parent / "missed"
+
+
+def missed_lines(url: str) -> list[tuple[str, str, str]]:
+    """(url, kind, reason) of each line of the test's one missed file."""
+    [path] = missed_dir(url).iterdir()
+    return [(line["url"], line["kind"], line["reason"])
+            for line in map(json.loads, path.read_text().splitlines())]
 
 
 async def feed(pipeline: StorePipeline, items: Iterable[Any]) -> list[Any]:
@@ -152,6 +165,10 @@ def test_a_failed_batch_is_counted_marks_the_crawl_and_later_batches_still_try(
     kept = [json.loads(line) for line in pipeline.deadletter.path.read_text().splitlines()]
     assert [(row["webindex"], row["run_id"]) for row in kept] == [
         ("3", pipeline.run_id), ("4", pipeline.run_id)]
+    # The lost items are missed too: the run would be failed (and incomplete).
+    assert crawler.stats.get_value("jobcrawl/missed/item") == 2
+    assert sorted(missed_lines(sqlite_url)) == [
+        (f"https://jobs.example.com/{n}", "item", "not stored: OperationalError") for n in "34"]
     record, where = caplog.records
     assert where.getMessage().startswith(
         f"rows that could not be stored go to {pipeline.deadletter.path}")
@@ -171,6 +188,10 @@ def test_an_unconvertible_item_fails_alone(sqlite_url: str) -> None:
         "jobcrawl/failed/store": "an item could not be stored: ValueError",
     }
     assert sorted(stored(sqlite_url)) == ["1", "3"]
+    assert crawler.stats.get_value("jobcrawl/missed/item") == 1
+    [(url, kind, reason)] = missed_lines(sqlite_url)
+    assert (url, kind, reason.split(":")[0]) == ("https://jobs.example.com/2", "item",
+                                                 "not stored")
 
 
 @pytest.mark.parametrize("value", [0, -1, "abc", 2.5, True, ""])

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
-from jobcrawl.runs.failures import failures
+from jobcrawl.runs.failures import EXIT_INCOMPLETE, crawl_exit_code, failures, missed_counts
 from jobcrawl.runs.state import remember_arguments
 
 if TYPE_CHECKING:
@@ -18,16 +18,19 @@ logger = logging.getLogger(__name__)
 
 
 class Command(ScrapyCrawlCommand):
-    """Scrapy's crawl command plus jobcrawl's failure marks.
+    """Scrapy's crawl command plus jobcrawl's failure marks and missed counts.
 
     Scrapy exits 0 whenever the crawl started. jobcrawl components record
     ``jobcrawl/failed/<component>`` in the stats when they could not do their
-    job (a database batch that was not stored); any such mark makes the
-    command exit 1, so cron, systemd and CI notice.
+    job (a database batch that was not stored), and ``jobcrawl/missed/<kind>``
+    for each request that failed after its retries. Exit codes, as the run
+    status: 0 ok; 1 failed (or could not start); 3 incomplete (something was
+    missed: running the same command again fetches it); 1 unhealthy (a health
+    monitor failed). So cron, systemd and CI notice.
     """
 
     def short_desc(self) -> str:
-        return "Run a jobcrawl spider; exits 1 if the crawl failed or lost items"
+        return "Run a jobcrawl spider; exits 1 if the crawl failed, 3 if it missed pages or items"
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
@@ -41,8 +44,10 @@ class Command(ScrapyCrawlCommand):
         if self.crawler_process.bootstrap_failed:
             self.exitcode = 1
             return
-        marks = failures(crawler.stats.get_stats()) if crawler.stats else {}
-        for component, reason in marks.items():
+        stats = crawler.stats.get_stats() if crawler.stats else {}
+        for component, reason in failures(stats).items():
             logger.error("crawl failed: %s: %s", component, reason)
-        if marks:
-            self.exitcode = 1
+        self.exitcode = crawl_exit_code(stats)
+        if self.exitcode == EXIT_INCOMPLETE:
+            logger.warning("crawl incomplete (exit code %d): missed %s", EXIT_INCOMPLETE,
+                           missed_counts(stats))

@@ -20,11 +20,15 @@ if TYPE_CHECKING:
     from jobcrawl.schedule.sources import Source
 
 # Exit codes: 0 every source ok; 1 a source failed, timed out or was interrupted;
-# 2 bad command line or SOURCES file (nothing ran); 75 (EX_TEMPFAIL in sysexits.h:
-# "try again later") another run of the same file holds the lock (nothing ran).
+# 2 bad command line or SOURCES file (nothing ran); 3 no source failed but one was
+# incomplete (its crawl exited 3: it missed pages or items); 75 (EX_TEMPFAIL in
+# sysexits.h: "try again later") another run of the same file holds the lock (nothing ran).
 EXIT_FAILED = 1
 EXIT_INVALID = 2
+EXIT_INCOMPLETE = 3
 EXIT_LOCKED = 75
+# A source whose `scrapy crawl` exited 3 (jobcrawl.runs.failures.EXIT_INCOMPLETE).
+INCOMPLETE = "incomplete"
 # Settings and arguments with one of these words in their name (JOBCRAWL_REED_API_KEY,
 # api_token) are not printed by --dry-run.
 _SECRET_WORDS = frozenset({"KEY", "APIKEY", "SECRET", "PASSWORD", "TOKEN"})
@@ -56,6 +60,7 @@ class Command(ScrapyCommand):
             "`scrapy crawl` subprocess (at most `parallel` at once), ending any that "
             "passes its timeout. Prints a summary table (or JSON). Exit codes: 0 all "
             "sources ok, 1 any failed or timed out, 2 invalid command line or file, "
+            f"{EXIT_INCOMPLETE} none failed but one was incomplete (missed pages or items), "
             f"{EXIT_LOCKED} another run of the same file is in progress."
         )
 
@@ -150,14 +155,15 @@ class Command(ScrapyCommand):
             signal.signal(signal.SIGTERM, previous)
         rows = [_row(source, outcome, run_dir) for source, outcome in zip(sources, outcomes,
                                                                           strict=True)]
-        failed = any(row["status"] != OK for row in rows)
+        failed = any(row["status"] not in (OK, INCOMPLETE) for row in rows)
+        incomplete = any(row["status"] == INCOMPLETE for row in rows)
         return {
             "sources_file": str(path.resolve()),
             "log_dir": str(run_dir),
             "started_at": started_at.isoformat(),
             "finished_at": datetime.now(UTC).isoformat(),
             "parallel": parallel,
-            "exit_code": EXIT_FAILED if failed else 0,
+            "exit_code": EXIT_FAILED if failed else EXIT_INCOMPLETE if incomplete else 0,
             "sources": rows,
         }
 
@@ -241,7 +247,7 @@ def _row(source: Source, outcome: Outcome, run_dir: Path) -> dict[str, Any]:
     return {
         "name": source.name,
         "spider": source.spider,
-        "status": outcome.status,
+        "status": _status(outcome),
         "exit_code": outcome.exit_code,
         "seconds": outcome.seconds,
         "items_stored": sum(n or 0 for n in store) if stats else None,
@@ -253,6 +259,16 @@ def _row(source: Source, outcome: Outcome, run_dir: Path) -> dict[str, Any]:
         "log": str(run_dir / f"{source.name}.log"),
         "stats": str(run_dir / f"{source.name}.stats.json") if stats else None,
     }
+
+
+def _status(outcome: Outcome) -> str:
+    """The runner's status, with a crawl that exited 3 shown as incomplete, not failed."""
+    from jobcrawl.runs.failures import EXIT_INCOMPLETE as CRAWL_INCOMPLETE
+    from jobcrawl.schedule.runner import FAILED
+
+    if outcome.status == FAILED and outcome.exit_code == CRAWL_INCOMPLETE:
+        return INCOMPLETE
+    return outcome.status
 
 
 def _read_stats(path: Path) -> dict[str, Any]:

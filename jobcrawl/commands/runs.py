@@ -15,7 +15,7 @@ from jobcrawl.runs.queries import run_duration
 if TYPE_CHECKING:
     import argparse
 
-STATUSES = ("running", "ok", "failed", "unhealthy")
+STATUSES = ("running", "ok", "failed", "incomplete", "unhealthy")
 # (header, width-aligned to the right?) of the table, in order.
 COLUMNS: tuple[tuple[str, bool], ...] = (
     ("id", False), ("spider", False), ("source", False), ("started (UTC)", False),

@@ -35,7 +35,7 @@ NAMING_CONVENTION = {
 # Python None is stored as SQL NULL, not as the JSON literal null.
 JsonDocument = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 
-RUN_STATUSES = ("running", "ok", "failed", "unhealthy")
+RUN_STATUSES = ("running", "ok", "failed", "unhealthy", "incomplete")
 # unlisted: a complete crawl of its source no longer listed it; gone: its page
 # answered 404/410; closed: its page says the job is closed.
 EXPIRY_REASONS = ("unlisted", "gone", "closed")
@@ -141,9 +141,11 @@ class CrawlRun(Base):
     the spider's own source name (API spiders: `greenhouse:acme`), else the
     source of the items it stored or touched (`jobposting:host`; several joined by
     commas); sources counts the ads stored or touched per source. status: running, then ok,
-    failed (a component marked the crawl failed, or it ended early) or
-    unhealthy (a health monitor failed). The figure columns are copied out of
-    the final Scrapy stats (all of them in stats) so that reports need no JSON.
+    failed (a component marked the crawl failed, or it ended early), incomplete
+    (it missed requests or items: counts per kind in missed, their URLs in the
+    JSONL file missed_file) or unhealthy (a health monitor failed). The figure
+    columns are copied out of the final Scrapy stats (all of them in stats) so that
+    reports need no JSON.
     """
 
     __tablename__ = "crawl_runs"
@@ -178,5 +180,8 @@ class CrawlRun(Base):
     errors: Mapped[int] = mapped_column(Integer, default=0)
     peak_memory: Mapped[int | None] = mapped_column(BigInteger)
     failures: Mapped[dict[str, str] | None] = mapped_column(JsonDocument)
+    # What the crawl missed, by kind (listing, sitemap, feed, api, ad, page, item).
+    missed: Mapped[dict[str, int] | None] = mapped_column(JsonDocument)
+    missed_file: Mapped[str | None] = mapped_column(Text)
     monitors: Mapped[list[dict[str, Any]] | None] = mapped_column(JsonDocument)
     stats: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument)

@@ -22,6 +22,7 @@ from jobcrawl.db.upsert import UpsertResult, prepared_row, upsert_rows
 from jobcrawl.pipelines.deadletter import DeadLetter
 from jobcrawl.recrawl.marks import RecrawlState, recrawl_state
 from jobcrawl.runs.failures import mark_failed
+from jobcrawl.runs.misslog import ITEM_KIND, MissLog
 from jobcrawl.runs.state import run_id
 
 if TYPE_CHECKING:
@@ -70,7 +71,8 @@ class StorePipeline:
     .../touched (known ads whose last_seen moved without a fetch; written by
     recrawl.marks), .../batches (written), .../failed_batches, .../failed_items (items not
     stored, in failed batches or unconvertible), .../deadletter_items (of those, kept in
-    the dead-letter file), .../deadletter_file (its path), jobcrawl/failed/store;
+    the dead-letter file), .../deadletter_file (its path), jobcrawl/failed/store,
+    jobcrawl/missed/item (the same items, listed in the missed file by MissLog);
     jobcrawl/expiry/gone, .../closed (ads newly expired for that reason),
     .../reactivated (expired ads fetched or listed again), all three also
     counted by recrawl.marks.
@@ -162,6 +164,8 @@ class StorePipeline:
         self.stats.inc_value(f"{STATS_PREFIX}failed_batches")
         self.stats.inc_value(f"{STATS_PREFIX}failed_items", len(batch))
         mark_failed(self.stats, "store", f"a batch write failed: {type(exc).__name__}")
+        # Missed as well (kind item, listed in the missed file); the crawl stays failed.
+        MissLog.of(self.crawler).record_items(batch, f"not stored: {type(exc).__name__}")
         try:
             kept = self.deadletter.add(batch)
         except OSError as error:
@@ -176,3 +180,5 @@ class StorePipeline:
         logger.error("Could not store the item from %s: %s", url, exc)
         self.stats.inc_value(f"{STATS_PREFIX}failed_items")
         mark_failed(self.stats, "store", f"an item could not be stored: {type(exc).__name__}")
+        MissLog.of(self.crawler).record(ITEM_KIND, str(url or ""),
+                                        f"not stored: {type(exc).__name__}: {exc}")

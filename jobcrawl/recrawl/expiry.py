@@ -19,7 +19,7 @@ from jobcrawl.drops import DuplicateInCrawl
 from jobcrawl.recrawl.marks import recrawl_state
 from jobcrawl.recrawl.queries import expire_unlisted
 from jobcrawl.recrawl.state import RecrawlConfig
-from jobcrawl.runs.failures import failures, mark_failed
+from jobcrawl.runs.failures import failures, mark_failed, missed_counts
 from jobcrawl.runs.state import is_crawl, run_state
 
 if TYPE_CHECKING:
@@ -60,6 +60,11 @@ def expiry_blocker(spider: Spider, reason: str, stats: dict[str, Any]) -> str | 
     marks = failures(stats)
     if marks:
         return f"the crawl failed ({', '.join(sorted(marks))})"
+    missed = missed_counts(stats)
+    if missed:
+        # A lost page of any kind (an ad page too) may hide ads that are still listed.
+        return "the crawl is incomplete (missed " + ", ".join(
+            f"{count} {kind}" for kind, count in missed.items()) + ")"
     complete = getattr(spider, "listing_complete", None)
     if complete is None or not complete():
         return "the spider did not read its whole listing"
@@ -83,7 +88,8 @@ class UnlistedExpiry:
     Runs when the spider closes, after the store pipeline has written the items
     and the touches (every ad this run saw has jobs.last_run = the run id), and
     before the monitors and the run record (EXTENSIONS order). Only when the
-    finish reason is `finished`, no component marked the crawl failed, and
+    finish reason is `finished`, no component marked the crawl failed, nothing
+    was missed (jobcrawl/missed/<kind>: a request of any kind or an item), and
     the spider's `listing_complete()` says it read its whole listing (a spider
     without it never expires by absence). Only the sources of which the run
     stored or touched at least one ad are considered: a run that saw nothing of

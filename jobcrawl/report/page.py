@@ -11,7 +11,7 @@ from jobcrawl.report.figures import all_charts
 if TYPE_CHECKING:
     from jobcrawl.report.data import Coverage, ReportData, RunRow
 
-STATUSES = ("ok", "failed", "unhealthy", "running")
+STATUSES = ("ok", "failed", "incomplete", "unhealthy", "running")
 # The page may load nothing and run nothing: even markup slipped past escaping stays inert.
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 STYLE = """
@@ -26,6 +26,7 @@ th{background:#f4f4f4;position:sticky;top:0}td.n,th.n{text-align:right;font-vari
 .badge{display:inline-block;padding:0 7px;border-radius:9px;color:#fff;font-size:12px}
 .status-ok{background:#1a7f37}.status-failed{background:#cf222e}
 .status-unhealthy{background:#bc4c00}.status-running{background:#0969da}
+.status-incomplete{background:#8250df}
 .status-other{background:#6e7781}
 .monitor{color:#bc4c00}
 .scroll{overflow-x:auto}td.nowrap{white-space:nowrap}

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from jobcrawl.items import JOB_FIELDS
-from jobcrawl.runs.failures import failures
+from jobcrawl.runs.failures import failures, missed_counts
 from jobcrawl.runs.state import COVERAGE_PREFIX
 
 
@@ -42,6 +42,8 @@ class RunFigures:
     errors: int = 0
     peak_memory: int | None = None
     failures: dict[str, str] = field(default_factory=dict)
+    # Requests that failed after their retries and items not stored, by kind.
+    missed: dict[str, int] = field(default_factory=dict)
 
     @property
     def items_stored(self) -> int:
@@ -70,6 +72,7 @@ class RunFigures:
             errors=max(0, number("log_count/ERROR") - number("jobcrawl/monitor/failed")),
             peak_memory=_peak_memory(stats),
             failures=failures(stats),
+            missed=missed_counts(stats),
         )
 
 

@@ -16,6 +16,7 @@ from jobcrawl.db.component import CrawlDatabase
 from jobcrawl.recrawl.marks import recrawl_state
 from jobcrawl.runs.failures import mark_failed
 from jobcrawl.runs.figures import RunFigures, json_safe
+from jobcrawl.runs.misslog import MissLog
 from jobcrawl.runs.queries import save_run
 from jobcrawl.runs.state import (
     command_line_settings,
@@ -42,10 +43,14 @@ CLEAN_FINISH = frozenset({"finished", "closespider_itemcount", "closespider_page
 
 
 def run_status(finish_reason: str, failures: Mapping[str, str],
-               monitor_results: list[dict[str, Any]] | None) -> str:
-    """failed (a component failed or the crawl ended early), else unhealthy, else ok."""
+               monitor_results: list[dict[str, Any]] | None,
+               missed: Mapping[str, int] | None = None) -> str:
+    """failed (a component failed or the crawl ended early), else incomplete (it missed
+    requests or items), else unhealthy (a monitor failed), else ok."""
     if finish_reason not in CLEAN_FINISH or any(name != "monitor" for name in failures):
         return "failed"
+    if any(missed.values() if missed else ()):
+        return "incomplete"
     if "monitor" in failures or any(not result["ok"] for result in monitor_results or ()):
         return "unhealthy"
     return "ok"
@@ -57,7 +62,9 @@ class RunRecord:
     The row is inserted with status `running` when the spider opens and
     completed when it closes, after the pipelines have flushed and the health
     monitors have run (they are earlier in EXTENSIONS): finish time and reason,
-    status, the figure columns, monitor results and the full stats. Arguments
+    status (failed > incomplete > unhealthy > ok, see run_status), the figure
+    columns, what it missed (missed: counts per kind; missed_file: the JSONL file
+    listing them, jobcrawl.runs.misslog), monitor results and the full stats. Arguments
     and command-line settings are stored with secrets masked. The database is
     the crawl's CrawlDatabase (checked at start-up). A database error while
     recording is logged and marks the crawl failed (`scrapy crawl` exits 1); it
@@ -107,7 +114,7 @@ class RunRecord:
             mark_failed(stats, "finish", f"the crawl ended early: {reason}")
         state = run_state(self.crawler)
         figures = RunFigures.from_stats(stats.get_stats())
-        status = run_status(reason, figures.failures, state.monitor_results)
+        status = run_status(reason, figures.failures, state.monitor_results, figures.missed)
         stats.set_value(f"{STATS_PREFIX}status", status)
         # The whole row again: it completes the one inserted at the start, or
         # replaces it if that insert failed.
@@ -120,7 +127,7 @@ class RunRecord:
             "sources": dict(sorted(seen.items())) or None,
             "finished_at": stats.get_value("finish_time") or datetime.now(UTC),
             "finish_reason": reason, "status": status, **_figure_columns(figures),
-            "monitors": state.monitor_results,
+            "monitors": state.monitor_results, "missed_file": self._missed_file(),
             # Taken after the status stat is set, so the stored stats say it too.
             "stats": json_safe(stats.get_stats()),
         }
@@ -144,8 +151,14 @@ class RunRecord:
             "hostname": socket.gethostname()[:255], "pid": os.getpid(),
             "started_at": self.stats.get_value("start_time") or datetime.now(UTC),
             "finished_at": None, "finish_reason": None, "status": "running",
-            **_figure_columns(RunFigures()), "monitors": None, "stats": None,
+            **_figure_columns(RunFigures()), "monitors": None, "missed_file": None,
+            "stats": None,
         }
+
+    def _missed_file(self) -> str | None:
+        """The missed-URL file of this run (MissLog), if something was missed."""
+        log = self.crawler.get_extension(MissLog)
+        return None if log is None or log.path is None else str(log.path)
 
     def _save(self, row: dict[str, Any], moment: str) -> bool:
         """Write the row; a database error is logged and marks the crawl failed."""
@@ -170,5 +183,6 @@ def _figure_columns(figures: RunFigures) -> dict[str, Any]:
         "dropped": figures.dropped, "requests": figures.requests,
         "responses": figures.responses, "errors": figures.errors,
         "peak_memory": figures.peak_memory, "failures": figures.failures,
+        "missed": figures.missed,
     }
 

@@ -19,9 +19,11 @@ JSON, not the expected shape, an HTML maintenance page), jobcrawl/<spider>/detai
 (an ad's own record answered 404 after the listing named it: skipped), and
 jobcrawl/<spider>/listing_complete (True or False, set when the spider closes; see
 :meth:`ApiSpider.listing_complete`). An HTTP 401, 403 or 404 (wrong key, unknown board)
-closes the crawl at once; any failed API request or bad response marks the crawl failed
-(``jobcrawl/failed/api``) so that ``scrapy crawl`` exits 1 instead of leaving a silently
-short corpus.
+closes the crawl at once and marks it failed (``jobcrawl/failed/api``), as does a bad
+response. Any other API request that failed after its retries is missed
+(``jobcrawl/missed/api``, ``.../ad`` for an ad's own record, ``.../feed``): the run is
+``incomplete`` and ``scrapy crawl`` exits 3 instead of leaving a silently short corpus;
+the same command run again fetches it.
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ from jobcrawl.config.arguments import (
 )
 from jobcrawl.drops import DuplicateInCrawl
 from jobcrawl.runs.failures import failures, mark_failed
+from jobcrawl.runs.missed import ANSWER_STATUSES_META
+from jobcrawl.runs.misslog import PAGE_META
 
 if TYPE_CHECKING:
     from scrapy.http import Response
@@ -88,6 +92,8 @@ class ApiSpider(Spider):
     Arguments: ClassVar[type[ApiArguments]] = ApiArguments
     # jobcrawl/<name>/<this>: a listed ad whose own record answered 404.
     detail_gone_stat: ClassVar[str] = "detail_gone"
+    # What api_request()s are for, in jobcrawl/missed/<kind> when one fails.
+    page_kind: ClassVar[str] = "api"
 
     def __init__(self, **kwargs: Any) -> None:
         args, rest = self.Arguments.split(self.name, kwargs)
@@ -126,6 +132,7 @@ class ApiSpider(Spider):
     def api_request(self, url: str, callback: Any, **kwargs: Any) -> Request:
         """A request whose answer listing_complete() waits for; errors go to api_error."""
         kwargs.setdefault("errback", self.api_error)
+        kwargs["meta"] = {PAGE_META: self.page_kind, **(kwargs.get("meta") or {})}
         self.pages_requested += 1
         return Request(self.api_url(url), callback=callback, **kwargs)
 
@@ -133,6 +140,9 @@ class ApiSpider(Spider):
         """A request for one listed ad's own record: counted for enough_requested, and a
         404 skips the ad (withdrawn since the listing) instead of failing the crawl."""
         kwargs.setdefault("errback", self.detail_error)
+        # An ad's own record; its 404 is an answer (withdrawn), not a missed request.
+        kwargs["meta"] = {PAGE_META: "ad", ANSWER_STATUSES_META: [404],
+                          **(kwargs.get("meta") or {})}
         self.details_requested += 1
         return self.api_request(url, callback, **kwargs)
 
@@ -191,7 +201,8 @@ class ApiSpider(Spider):
         logger.error("%s: unreadable response from %s: %s", self.name, url, reason)
 
     def api_error(self, failure: Failure) -> None:
-        """A request that failed after retries: fatal statuses close the crawl."""
+        """A request that failed after retries: fatal statuses close the crawl (failed);
+        others are missed (jobcrawl.runs.missed counts them: the run is incomplete)."""
         self.pages_answered += 1
         self.pages_failed += 1
         stats = self.crawler.stats
@@ -200,8 +211,8 @@ class ApiSpider(Spider):
         if failure.check(HttpError):
             status = failure.value.response.status
             stats.inc_value(f"jobcrawl/api/http_error/{status}")
-            mark_failed(stats, "api", f"HTTP {status} from {url}")
             if status in FATAL_STATUSES:
+                mark_failed(stats, "api", f"HTTP {status} from {url}")
                 logger.error(
                     "%s: HTTP %s from %s (%s); stopping the crawl",
                     self.name, status, url, _explain(status),
@@ -211,7 +222,6 @@ class ApiSpider(Spider):
                          status, url)
             return
         stats.inc_value("jobcrawl/api/request_failed")
-        mark_failed(stats, "api", f"{failure.type.__name__} for {url}")
         logger.error("%s: request failed for %s: %s", self.name, url, failure.getErrorMessage())
 
     def detail_error(self, failure: Failure) -> None:

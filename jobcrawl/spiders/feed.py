@@ -13,6 +13,7 @@ from lxml import etree
 from pydantic import BeforeValidator
 
 from jobcrawl.config.arguments import ArgFlag, required, url_list
+from jobcrawl.config.types import positive_int
 from jobcrawl.downloader.stream import STREAM_TO_FILE, StreamedResponse
 from jobcrawl.extract.feed import FeedContext, source_for, to_item
 from jobcrawl.extract.feedreader import FeedError, FeedReader, UnknownDialect, unpacked
@@ -53,6 +54,7 @@ class FeedSpider(ApiSpider):
 
     A feed's body is streamed to a temporary file (jobcrawl.downloader.stream) and parsed
     with lxml's iterparse while items are yielded, so memory does not grow with the feed.
+    Its size limit is JOBCRAWL_FEED_MAXSIZE (pages keep DOWNLOAD_MAXSIZE).
 
     Stats: jobcrawl/feed/dialect/<rss|atom|jobs> (feeds read), jobcrawl/feed/entries,
     .../unknown_dialect, .../unreadable, .../truncated, .../xml_errors (recovered),
@@ -71,6 +73,7 @@ class FeedSpider(ApiSpider):
 
     Arguments = FeedArguments
     args: FeedArguments
+    page_kind = "feed"
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -80,9 +83,15 @@ class FeedSpider(ApiSpider):
         self._buffered_warned = False
 
     async def start(self) -> AsyncIterator[Any]:
+        try:
+            maxsize = positive_int(self.settings.get("JOBCRAWL_FEED_MAXSIZE"))
+        except ValueError as exc:
+            raise ValueError(f"JOBCRAWL_FEED_MAXSIZE {exc}") from None
         for url in self.feed_urls:
             # A cached copy of a streamed response would have no file behind it.
-            meta = {STREAM_TO_FILE: True, "dont_cache": True}
+            # Feeds go to disk, not memory: their own size limit, not the pages' DOWNLOAD_MAXSIZE.
+            meta = {STREAM_TO_FILE: True, "dont_cache": True,
+                    "download_maxsize": maxsize}
             yield self.api_request(url, callback=self.parse_feed, meta=meta,
                                    cb_kwargs={"feed_url": url})
 

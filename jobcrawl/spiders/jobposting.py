@@ -23,6 +23,7 @@ from jobcrawl.extract.links import listing_links
 from jobcrawl.items import JobItem
 from jobcrawl.recrawl.marks import report_closed, report_gone, report_page
 from jobcrawl.recrawl.state import AD_SOURCE_META
+from jobcrawl.runs.misslog import PAGE_META
 
 if TYPE_CHECKING:
     from twisted.python.failure import Failure
@@ -68,7 +69,9 @@ class JobPostingSpider(SitemapSpider):
     closed is reported closed (its postings are still stored). The crawl is
     complete (`listing_complete()`, consulted to expire unlisted ads) when
     max_pages did not cut pagination and no listing page, sitemap or ad page
-    failed to download.
+    failed to download. Each request says what it is for in meta jobcrawl_page
+    (listing, sitemap, ad): one that fails after its retries is missed under that
+    kind (jobcrawl/missed/<kind>; the run is incomplete, see jobcrawl.runs.missed).
 
     Stats: jobcrawl/jobposting/listing_pages, .../ad_pages, .../postings,
     .../pages_without_posting, .../not_html, .../gone_pages (404/410),
@@ -105,7 +108,7 @@ class JobPostingSpider(SitemapSpider):
             if request is not None:
                 yield request
         async for request in super().start():
-            yield request.replace(errback=self._listing_failed)
+            yield self._sitemap_request(request)
 
     def listing_complete(self) -> bool:
         """True when every listing page was read and every ad page downloaded."""
@@ -122,13 +125,18 @@ class JobPostingSpider(SitemapSpider):
         self._listing_urls_seen.add(url)
         self._listing_pages += 1
         return Request(url, callback=self.parse_listing, cb_kwargs={"depth": depth},
-                       errback=self._listing_failed)
+                       errback=self._listing_failed, meta={PAGE_META: "listing"})
+
+    def _sitemap_request(self, request: Request) -> Request:
+        """A sitemap (index) request: counted with the listing pages when it fails."""
+        return request.replace(errback=self._listing_failed,
+                               meta={**request.meta, PAGE_META: "sitemap"})
 
     def _ad_request(self, url: str, depth: int | None = None) -> Request:
         """An ad page request: its source for the recrawl, 404/410 let through to parse_ad."""
         return Request(url, callback=self.parse_ad, errback=self._ad_failed,
                        cb_kwargs={} if depth is None else {"depth": depth},
-                       meta={AD_SOURCE_META: source_for(url),
+                       meta={AD_SOURCE_META: source_for(url), PAGE_META: "ad",
                              "handle_httpstatus_list": _GONE_STATUSES})
 
     def _parse_sitemap(self, response: Response) -> Iterator[Request]:
@@ -136,7 +144,7 @@ class JobPostingSpider(SitemapSpider):
             if request.callback == self.parse_ad:
                 yield self._ad_request(request.url)
             else:
-                yield request.replace(errback=self._listing_failed)
+                yield self._sitemap_request(request)
 
     def _listing_failed(self, failure: Failure) -> None:
         # Without this listing page, ads missing from the crawl may still be listed.

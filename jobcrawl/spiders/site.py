@@ -19,7 +19,7 @@ from jobcrawl.extract.closed import closed_notice
 from jobcrawl.extract.site import ad_links, next_pages, to_item
 from jobcrawl.recrawl.marks import report_closed, report_gone
 from jobcrawl.recrawl.state import AD_SOURCE_META
-from jobcrawl.runs.failures import mark_failed
+from jobcrawl.runs.misslog import PAGE_META
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -63,8 +63,8 @@ class SiteSpider(Spider):
     Stats: jobcrawl/site/listing_pages, .../ad_pages, .../rendered_pages,
     .../gone_pages (404/410), .../closed_pages (a closed notice),
     .../listing_without_links, .../missing/<field>, .../not_html,
-    .../request_failed/{listing,ad}; a failed listing page marks the crawl failed
-    (jobcrawl/failed/site).
+    .../request_failed/{listing,ad}; a failed page is also missed
+    (jobcrawl/missed/{listing,ad}: the run is incomplete).
     """
 
     name = "site"
@@ -105,7 +105,8 @@ class SiteSpider(Spider):
         return urlunsplit((*self.origin, parts.path, parts.query, ""))
 
     def _request(self, url: str, kind: str, callback: Any) -> Request:
-        meta: dict[str, Any] = {"page_kind": kind}
+        # PAGE_META: a failed listing or ad page is missed under its kind (incomplete run).
+        meta: dict[str, Any] = {"page_kind": kind, PAGE_META: kind}
         if kind == "ad":
             # The recrawl middleware touches, instead of fetching, an ad of this
             # source fetched within JOBCRAWL_RECRAWL_TTL; 404/410 reach parse_ad.
@@ -198,8 +199,9 @@ class SiteSpider(Spider):
     def request_failed(self, failure: Failure) -> None:
         """A page that could not be fetched (or rendered) after retries: log and count it.
 
-        A lost listing page loses every ad behind it, so it marks the crawl failed; a
-        lost ad page is one ad, counted and logged.
+        jobcrawl.runs.missed records it as missed (the run is incomplete, `scrapy
+        crawl` exits 3); a lost page of either kind also keeps the listing incomplete,
+        so nothing expires as unlisted.
         """
         request = getattr(failure, "request", None)
         kind = request.meta.get("page_kind", "ad") if request is not None else "ad"
@@ -207,8 +209,6 @@ class SiteSpider(Spider):
         self.crawler.stats.inc_value(f"jobcrawl/site/request_failed/{kind}")
         message = f"{kind} page {url}: {failure.type.__name__}: {failure.getErrorMessage()}"
         logger.error("site %s: %s", self.profile.name, message)
-        if kind == "listing":
-            mark_failed(self.crawler.stats, "site", message)
 
 
 def use_browser(settings: BaseSettings) -> None:

@@ -34,6 +34,9 @@ def crawl_api(spider: str, *args: str, db_url: str, tmp_path: Path,
         "-s", "AUTOTHROTTLE_ENABLED=False",
         "-s", f"JOBCRAWL_DATABASE_URL={db_url}",
         "-s", f"JOBCRAWL_STATSFILE_PATH={stats_path}",
+        # An API page that fails makes a missed-URL file: never in the checkout's missed/.
+        "-s", f"JOBCRAWL_MISSED_DIR={tmp_path / 'missed'}",
+        "-s", f"JOBCRAWL_DEADLETTER_DIR={tmp_path / 'deadletter'}",
         env=env,
     )
     stats = json.loads(stats_path.read_text()) if stats_path.exists() else {}
