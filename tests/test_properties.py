@@ -8,11 +8,13 @@ fast. No database, no network.
 from __future__ import annotations
 
 import re
+import tempfile
 from datetime import UTC, date, datetime
 from typing import Any
 
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from jobcrawl.extract.dates import ClosingDate, find_closing_date, parse_date, resolve_closing_date
 from jobcrawl.extract.ids import webindex_from_identifier, webindex_from_url
@@ -31,7 +33,9 @@ from jobcrawl.extract.text import clean_line, html_to_text, tidy_paragraphs
 from jobcrawl.extract.urls import canonical_url, same_host
 from jobcrawl.items import JobItem
 
-# No example database: a test run leaves no .hypothesis/ folder in the checkout.
+# No example database, and hypothesis's caches (Unicode tables, constants) in a
+# temporary folder: a test run leaves no .hypothesis/ folder in the checkout.
+set_hypothesis_home_dir(tempfile.mkdtemp(prefix="jobcrawl-hypothesis-"))
 FEW = settings(max_examples=200, deadline=None, database=None)
 RECEIVED = datetime(2025, 2, 15, 12, 0, tzinfo=UTC)
 PERIODS = {None, "year", "month", "week", "day", "hour"}
