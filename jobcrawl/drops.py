@@ -12,6 +12,14 @@ class MissingRequiredField(DropItem):
     """A required JobItem field (webindex, source, url, title, description) is empty."""
 
 
+class FieldTooLong(DropItem):
+    """A field is longer than its database column (a 2,000-character id, say).
+
+    PostgreSQL would reject the whole batch, and the ads stored with it; SQLite would
+    keep a value no other database could.
+    """
+
+
 class DuplicateInCrawl(DropItem):
     """The same (source, webindex) was already seen earlier in this crawl."""
 

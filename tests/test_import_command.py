@@ -114,6 +114,7 @@ def test_corpus_folder_is_stored_byte_for_byte(url: str, tmp_path: Path) -> None
         "imported_at": summary["imported_at"],
         "files_read": 6, "files_ignored": 1, "imported": 4, "already_present": 0,
         "skipped": 2, "skipped_by_reason": {"malformed": 1, "undecodable": 1},
+        "cleaned_fields": 0, "cleaned_by_field": {},
     }  # fmt: skip
     assert result.stderr.splitlines() == [
         f"skipped {root}/IT Jobs/Job_00005.txt:3: malformed: "
@@ -231,8 +232,11 @@ def test_hostile_category_folder_names_are_stored_exactly(sqlite_url: str, tmp_p
     summary = imported(sqlite_url, str(root))
     assert (summary["imported"], summary["skipped_by_reason"]) == (
         len(HOSTILE_FOLDERS), {"undecodable": 1})
+    # Control characters are removed from every imported text (reliability.md).
+    assert summary["cleaned_by_field"] == {"category": 1}
     categories = {row["webindex"]: row["category"] for row in stored(sqlite_url).values()}
-    assert categories == {str(n): name for n, name in enumerate(HOSTILE_FOLDERS, start=1)}
+    assert categories == {str(n): name.replace("\x01", "")
+                          for n, name in enumerate(HOSTILE_FOLDERS, start=1)}
 
 
 def test_category_option_and_default_source(sqlite_url: str, tmp_path: Path) -> None:

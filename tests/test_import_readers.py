@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from jobcrawl.export.corpus import render_record
-from jobcrawl.importers import Ad, Problem, storage_problem
+from jobcrawl.importers import Ad, Problem, check_ad, storage_problem
 from jobcrawl.importers.adzuna_csv import read_adzuna_csv, row_to_item
 from jobcrawl.importers.corpus_folder import FileCount, read_corpus
 from jobcrawl.importers.load import FORMATS, default_source, detect_format, read_entries
@@ -252,11 +252,19 @@ def test_bad_corpus_files_are_problems_with_file_and_line(tmp_path: Path) -> Non
 
 def test_storage_problems_are_found_before_writing() -> None:
     def ad(**values: Any) -> Ad:
-        return Ad(JobItem(source=SOURCE, title="T", description="D", **values), "f.txt", 1)
+        return Ad(JobItem(**{"source": SOURCE, "title": "T", "description": "D", **values}),
+                  "f.txt", 1)
 
     assert storage_problem(ad(webindex="1")) is None
-    assert storage_problem(ad(webindex="1", company="A\x00B")) == Problem(
-        "f.txt", 1, "nul_character", "company contains a NUL character")
+    # A NUL or another control character is removed and the ad kept (PostgreSQL rejects NUL).
+    nul = ad(webindex="1\x00", company="A\x00B\x1f", description="Tab\tline\nCR\r\x7f")
+    assert check_ad(nul) == (None, ["webindex", "company", "description"])
+    assert (nul.item.webindex, nul.item.company, nul.item.description) == (
+        "1", "AB", "Tab\tline\nCR\r")
+    assert check_ad(ad(webindex="\x00\x01")) == (
+        Problem("f.txt", 1, "missing_id", "the id holds only control characters"), ["webindex"])
+    assert storage_problem(ad(webindex="2", title="\x00")) == Problem(
+        "f.txt", 1, "missing_title", "Id 2: the title holds only control characters")
     assert storage_problem(ad(webindex="9" * 256)) == Problem(
         "f.txt", 1, "field_too_long",
         "webindex has 256 characters, the database keeps at most 255")

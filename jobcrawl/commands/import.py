@@ -191,6 +191,10 @@ def _print(summary: ImportSummary, *, as_json: bool) -> None:
     rows = [(name.replace("_", " "), data[name]) for name in
             ("files_read", "files_ignored", "imported", "already_present", "skipped")]
     rows += [(f"  {reason}", count) for reason, count in data["skipped_by_reason"].items()]
+    if data["cleaned_fields"]:
+        # Only when it happened: control characters removed, the ads kept.
+        rows.append(("cleaned fields", data["cleaned_fields"]))
+        rows += [(f"  {name}", count) for name, count in data["cleaned_by_field"].items()]
     width = max(len(label) for label, _ in rows)
     for label, count in rows:
         print(f"  {label:<{width}}  {count:>10}")

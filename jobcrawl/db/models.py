@@ -100,6 +100,19 @@ class Job(Base):
     expiry_evidence: Mapped[str | None] = mapped_column(Text)
 
 
+def column_limits() -> dict[str, int]:
+    """The length limit of every jobs column that has one, by column name.
+
+    PostgreSQL enforces them (rejecting the whole batch); SQLite does not, so the
+    validate pipeline and `scrapy import` check them per ad.
+    """
+    return {
+        column.name: column.type.length
+        for column in Job.__table__.columns
+        if getattr(column.type, "length", None)
+    }
+
+
 class RecrawlPage(Base):
     """A page fetched as an ad page whose URL is not an ad's own URL, for the recrawl.
 

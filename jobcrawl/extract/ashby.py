@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from jobcrawl.extract.builder import build_item
 from jobcrawl.extract.normalize import employment_terms
-from jobcrawl.extract.records import date_or_text, json_text, records
+from jobcrawl.extract.records import date_or_text, json_text, records, web_url
 from jobcrawl.extract.salary import Salary, normalize_period, salary_from_jsonld
 from jobcrawl.extract.text import html_to_text
 from jobcrawl.items import JobItem
@@ -98,7 +98,7 @@ def to_item(
         source=source,
         scraped_at=scraped_at,
         webindex=json_text(job.get("id")) or "",
-        url=json_text(job.get("jobUrl")) or fallback_url,
+        url=web_url(job.get("jobUrl")) or fallback_url,
         title=json_text(job.get("title")) or "",
         location=location(job),
         category=category(job),

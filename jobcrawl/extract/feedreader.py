@@ -37,6 +37,13 @@ KEPT_ERRORS = 5
 _TAIL_SIZE = 512
 _HEAD_SIZE = 60
 _GZIP_MAGIC = b"\x1f\x8b"
+# C0 control bytes but tab, LF and CR are never allowed in an XML 1.0 document and, in
+# UTF-8 or any other ASCII-compatible encoding, never part of another character. One
+# of them (a NUL pasted into a job ad) makes libxml2's recovery lose the text around
+# it and, often, every entry after it: they are removed before parsing.
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
+# UTF-16 (with or without a byte-order mark) is full of NUL bytes: left as it is.
+_UTF16_STARTS = (b"\xff\xfe", b"\xfe\xff", b"<\x00", b"\x00<")
 
 
 class FeedError(ValueError):
@@ -65,15 +72,28 @@ def unpacked(stream: IO[bytes]) -> IO[bytes]:
 
 
 class _Ends:
-    """A read-only stream that remembers the first and the last bytes read through it."""
+    """A read-only stream that remembers the first and the last bytes read through it,
+    and removes the control bytes XML never allows (`control_bytes` counts them)."""
 
     def __init__(self, stream: IO[bytes]) -> None:
         self._stream = stream
         self.head = b""
         self.tail = b""
+        self.control_bytes = 0
+        self._strip: bool | None = None
 
     def read(self, size: int = -1) -> bytes:
-        data = self._stream.read(size)
+        while True:
+            data = self._stream.read(size)
+            if self._strip is None and data:
+                self._strip = not data.startswith(_UTF16_STARTS)
+            if data and self._strip:
+                cleaned = data.translate(None, _CONTROL_BYTES)
+                self.control_bytes += len(data) - len(cleaned)
+                data = cleaned
+                if not data:
+                    continue  # a chunk of nothing but control bytes is not the end
+            break
         if data:
             if len(self.head) < _HEAD_SIZE:
                 self.head = (self.head + data)[:_HEAD_SIZE]
@@ -105,6 +125,11 @@ class FeedReader:
         self.truncated = False
         self.error_count = 0
         self.errors: list[str] = []
+
+    @property
+    def control_bytes(self) -> int:
+        """How many control bytes XML never allows were removed before parsing, so far."""
+        return self._stream.control_bytes
 
     def entries(self) -> Iterator[etree._Element]:
         parser = etree.iterparse(

@@ -8,7 +8,7 @@ from typing import Any
 
 from jobcrawl.extract.builder import build_item
 from jobcrawl.extract.normalize import employment_terms
-from jobcrawl.extract.records import json_text
+from jobcrawl.extract.records import json_text, web_url
 from jobcrawl.extract.salary import Salary, normalize_period, salary_from_jsonld
 from jobcrawl.extract.text import html_to_text
 from jobcrawl.items import JobItem
@@ -108,7 +108,7 @@ def to_item(
         source=source,
         scraped_at=scraped_at,
         webindex=json_text(posting.get("id")) or "",
-        url=json_text(posting.get("hostedUrl")) or fallback_url,
+        url=web_url(posting.get("hostedUrl")) or fallback_url,
         title=json_text(posting.get("text")) or "",
         location=location(posting),
         category=category(posting),

@@ -44,8 +44,11 @@ def listing_links(response: TextResponse, allow: str | None = None) -> ListingLi
     found = ListingLinks()
 
     def add(href: str, pagination: bool) -> None:
-        url = urldefrag(urljoin(base, href.strip())).url
-        parts = urlsplit(url)
+        try:
+            url = urldefrag(urljoin(base, href.strip())).url
+            parts = urlsplit(url)
+        except ValueError:
+            return  # "http://[::1/x": a broken IPv6 literal is no link (and no reason to stop)
         if url in seen or parts.scheme not in ("http", "https") or parts.hostname != host:
             return
         if parts.path.lower().endswith(_IGNORED_SUFFIXES):

@@ -1,4 +1,5 @@
-"""normalize_item: one JobItem tidied in place - whitespace, vocabulary, salary, dates."""
+"""normalize_item: one JobItem tidied in place - storable text, whitespace, vocabulary,
+salary, dates."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from jobcrawl.extract.salary import (
     parse_salary_text,
     to_amount,
 )
-from jobcrawl.extract.text import clean_line, html_to_text
+from jobcrawl.extract.storable import clean_fields, storable_text
+from jobcrawl.extract.text import clean_line, clean_line_markup, html_to_text
 
 if TYPE_CHECKING:
     from jobcrawl.items import JobItem
@@ -33,7 +35,16 @@ CONTRACT_TIMES = {
     "full_time": "full_time", "fulltime": "full_time", "ft": "full_time",
     "part_time": "part_time", "parttime": "part_time", "pt": "part_time",
 }  # fmt: skip
+# No pay is negative, and none reaches a hundred billion in any currency (a billion
+# rupiah a year is a real salary): such numbers are typing errors or junk.
+MAX_SALARY = 1e11
 IGNORED_TERMS = {"other", "none", "n_a", "unknown", "not_specified"}
+# The contract_type / contract_time columns hold 64 characters: a longer unknown term
+# is no vocabulary word but a sentence (or junk), and would fail its whole batch.
+MAX_TERM_LENGTH = 64
+# jobs.category holds 255 characters; a longer one is a list of many categories
+# ("a, b, c, ..."): cut at the last whole one that fits, not a reason to lose the ad.
+MAX_CATEGORY_LENGTH = 255
 _SEPARATORS = re.compile(r"\s*[,;/|&]\s*|\s+and\s+", re.IGNORECASE)
 _VOCAB_WORD = re.compile(
     rf"(?:^|_)({'|'.join(sorted([*CONTRACT_TYPES, *CONTRACT_TIMES], key=len, reverse=True))})"
@@ -59,7 +70,7 @@ def _terms(value: Any) -> tuple[list[str], list[str], list[str]]:
             words = [m.group(1) for m in _VOCAB_WORD.finditer(token)]
             types += [CONTRACT_TYPES[w] for w in words if w in CONTRACT_TYPES]
             times += [CONTRACT_TIMES[w] for w in words if w in CONTRACT_TIMES]
-            if not words and token not in IGNORED_TERMS:
+            if not words and token not in IGNORED_TERMS and len(token) <= MAX_TERM_LENGTH:
                 unknown.append(token)
     return types, times, unknown
 
@@ -84,12 +95,25 @@ def _contract_fields(item: JobItem) -> None:
     item.contract_time = all_times[0] if all_times else next(iter(unknown_time), None)
 
 
-def _text_fields(item: JobItem) -> None:
-    for name in ("webindex", "source", "url", "title"):
+def _text_fields(item: JobItem) -> bool:
+    """Tidy the text fields; True when the description's entities spelled unstorable text."""
+    for name in ("webindex", "source", "url"):
         setattr(item, name, clean_line(_as_text(getattr(item, name))) or "")
-    for name in ("company", "location", "category", "salary_raw", "closing_date_raw"):
+    item.title = clean_line_markup(_as_text(item.title)) or ""
+    for name in ("company", "location", "category"):
+        setattr(item, name, clean_line_markup(_as_text(getattr(item, name))))
+    for name in ("salary_raw", "closing_date_raw"):
         setattr(item, name, clean_line(_as_text(getattr(item, name))))
-    item.description = html_to_text(_as_text(item.description))
+    # Entities decode to any character ("&#1;", "&#x7f;"): clean the text they made.
+    description = html_to_text(_as_text(item.description))
+    item.description = storable_text(description)
+    return len(item.description) != len(description)
+
+
+def _cut_category(category: str) -> str:
+    head = category[:MAX_CATEGORY_LENGTH]
+    cut = head.rfind(", ", 0, MAX_CATEGORY_LENGTH - 1)
+    return (head[:cut] if cut > 0 else head).rstrip()
 
 
 def _as_text(value: Any) -> str | None:
@@ -125,7 +149,11 @@ def _salary(item: JobItem) -> list[str]:
     item.salary_currency = currency_code(item.salary_currency) or parsed.currency
     item.salary_period = normalize_period(item.salary_period) or parsed.period
     low, high = item.salary_min, item.salary_max
-    if low is not None and high is not None and low > high:
+    if any(n is not None and not 0 <= n <= MAX_SALARY for n in (low, high)):
+        # The text stays in salary_raw: only numbers nobody could be paid are dropped.
+        item.salary_min = item.salary_max = None
+        events.append("salary/implausible")
+    elif low is not None and high is not None and low > high:
         item.salary_min, item.salary_max = high, low
     return events
 
@@ -168,9 +196,20 @@ def normalize_item(item: JobItem, *, dayfirst: bool = True) -> list[str]:
     any salary field, a salary written in the description is used (salary/parsed).
     `dayfirst` decides how 03/04/2024 reads, in datePosted, closing dates and text.
     """
-    _text_fields(item)
+    # Before whitespace is tidied, so that "a \x00 b" becomes "a b", not "a  b".
+    events = [f"text/cleaned/{name}" for name in clean_fields(vars(item))]
+    if _text_fields(item) and "text/cleaned/description" not in events:
+        events.append("text/cleaned/description")
+    if item.category is not None and len(item.category) > MAX_CATEGORY_LENGTH:
+        item.category = _cut_category(item.category)
+        events.append("text/truncated/category")
+    if item.url and not item.url[:8].lower().startswith(("http://", "https://")):
+        # "javascript:alert(1)" or "data:..." is no ad's address, and no link to show;
+        # without a URL the validate pipeline drops the ad (validate/missing/url).
+        item.url = ""
+        events.append("url/rejected")
     _contract_fields(item)
-    events = _date_posted(item, dayfirst)
+    events += _date_posted(item, dayfirst)
     events += _salary(item)
     # Relative phrases count from the response time as the spider recorded it.
     events += _closing_date(item, dayfirst)

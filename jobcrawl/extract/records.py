@@ -1,4 +1,5 @@
-"""Reading the JSON records of job APIs: the record list, a count, a one-line text, a date."""
+"""Reading the JSON records of job APIs: the record list, a count, a one-line text, a web
+URL, a date."""
 
 from __future__ import annotations
 
@@ -27,6 +28,15 @@ def json_text(value: Any) -> str | None:
     """A JSON string or number as one line of text; None for anything else (true is no text)."""
     if isinstance(value, str | int | float) and not isinstance(value, bool):
         return clean_line(str(value))
+    return None
+
+
+def web_url(value: Any) -> str | None:
+    """A JSON string that is an http(s) URL, as one line; None for "javascript:...", a
+    relative path or anything else, so that the caller's fallback URL stands in."""
+    text = json_text(value) if isinstance(value, str) else None
+    if text is not None and text[:8].lower().startswith(("http://", "https://")):
+        return text
     return None
 
 

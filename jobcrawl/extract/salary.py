@@ -126,7 +126,9 @@ def _amount_value(text: str) -> float | None:
     scale = 1000.0 if re.search(r"[kK]\s*$", text) else 1.0
     digits = re.sub(rf"^(?:{_SYMBOL}|[A-Za-z]{{3}})|[kK]\s*$", "", text.strip()).strip()
     amount = Price.fromstring(digits).amount_float
-    return amount * scale if amount is not None else None
+    if amount is None or not math.isfinite(amount * scale):
+        return None  # "999...999" past float range reads as inf: no amount at all
+    return amount * scale
 
 
 def _is_salary_like(match: re.Match[str], has_period: bool) -> bool:
@@ -224,10 +226,12 @@ def _from_monetary_amount(amount: dict[str, Any]) -> Salary:
     if low is None and high is None and isinstance(inner, str):
         parsed = parse_salary_text(inner)
         period = normalize_period(unit) or parsed.period
-        return Salary(parsed.raw, parsed.min, parsed.max, currency or parsed.currency, period)
+        return Salary(parsed.raw, parsed.min, parsed.max,
+                      currency_code(currency) or parsed.currency, period)
     if low is not None and high is not None and low > high:
         low, high = high, low
-    currency = currency.upper() if currency else None
+    # "Pounds", "£", "usd": the same ISO code the text would give (the column holds three).
+    currency = currency_code(currency)
     return Salary(_describe(currency, low, high, unit), low, high, currency, normalize_period(unit))
 
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from jobcrawl.extract.builder import build_item
 from jobcrawl.extract.normalize import employment_terms
-from jobcrawl.extract.records import count, date_or_text, json_text, records
+from jobcrawl.extract.records import count, date_or_text, json_text, records, web_url
 from jobcrawl.extract.text import html_to_text
 from jobcrawl.items import JobItem
 
@@ -102,7 +102,7 @@ def to_item(
         source=source,
         scraped_at=scraped_at,
         webindex=posting_id(posting) or "",
-        url=json_text(posting.get("postingUrl")) or fallback_url,
+        url=web_url(posting.get("postingUrl")) or fallback_url,
         title=json_text(posting.get("name")) or "",
         company=json_text(company.get("name")) if isinstance(company, dict) else None,
         location=location(posting),

@@ -38,6 +38,24 @@ def clean_line(value: str | None) -> str | None:
     return cleaned or None
 
 
+# Elements that put markup, not words, into a one-line field ("<b>Evil</b> Corp",
+# "<script>...</script>Data Analyst"). A closed list: "Engineer <Remote>" or
+# "C++ <Senior>" are words in angle brackets, and stay.
+_LINE_MARKUP = re.compile(
+    r"</?(?:script|style|noscript|iframe|object|embed|svg|img|a|b|i|u|em|strong|span|font"
+    r"|small|big|sup|sub|br|p|div|h[1-6])(?:\s[^<>]*)?/?>", re.IGNORECASE)
+
+
+def clean_line_markup(value: str | None) -> str | None:
+    """clean_line, with HTML markup removed first when the text holds real HTML elements.
+
+    Scripts and styles go with their content; "<b>Evil</b> Corp" becomes "Evil Corp".
+    """
+    if value is not None and "<" in value and _LINE_MARKUP.search(value):
+        value = html_to_text(value)
+    return clean_line(value)
+
+
 def looks_like_html(value: str) -> bool:
     """True when the text contains at least one HTML tag."""
     return bool(_TAG.search(value))
@@ -79,7 +97,8 @@ def _parse(html: str) -> lxml.etree._Element:
     parser = getattr(_PARSERS, "parser", None)
     if parser is None:
         parser = _PARSERS.parser = lxml.etree.HTMLParser(recover=True, encoding="utf-8")
-    body = html.strip().replace("\x00", "").encode("utf-8") or b"<html/>"
+    # A lone surrogate (JSON's "\ud800") cannot be encoded: it is dropped with the NULs.
+    body = html.strip().replace("\x00", "").encode("utf-8", "ignore") or b"<html/>"
     root = lxml.etree.fromstring(body, parser=parser)
     return root if root is not None else lxml.etree.fromstring(b"<html/>", parser=parser)
 

@@ -10,6 +10,7 @@ from urllib.parse import unquote_plus, urlsplit, urlunsplit
 from w3lib.url import canonicalize_url
 
 from jobcrawl.extract.page import xpath_strings
+from jobcrawl.extract.storable import storable_text
 
 if TYPE_CHECKING:
     from scrapy.http import TextResponse
@@ -61,7 +62,12 @@ def canonical_url(url: str) -> str:
             return f"{scheme}://{host}{path}"
         if int(port) <= 65535:
             return f"{scheme}://{host}:{port}{path}"
-    return _w3lib_canonical(url)
+    try:
+        return _w3lib_canonical(url)
+    except ValueError:
+        # "http://[::1" (urlsplit), a lone surrogate in the host (idna) or the path
+        # (UTF-8): no canonical form; the URL as written, in text a database can store.
+        return storable_text(url.strip())
 
 
 def _w3lib_canonical(url: str) -> str:
@@ -93,8 +99,15 @@ def _w3lib_canonical(url: str) -> str:
 
 def same_host(url: str, other: str) -> bool:
     """True when both URLs name the same host (scheme and port may differ)."""
-    host = (urlsplit(url).hostname or "").rstrip(".")
-    return bool(host) and host == (urlsplit(other).hostname or "").rstrip(".")
+    host = _host(url)
+    return bool(host) and host == _host(other)
+
+
+def _host(url: str) -> str:
+    try:
+        return (urlsplit(url).hostname or "").rstrip(".")
+    except ValueError:  # "http://[::1": a broken IPv6 literal names no host
+        return ""
 
 
 def page_canonical_url(response: TextResponse) -> str:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from jobcrawl.extract.builder import build_item
 from jobcrawl.extract.normalize import employment_terms
-from jobcrawl.extract.records import date_or_text, json_text, records
+from jobcrawl.extract.records import date_or_text, json_text, records, web_url
 from jobcrawl.extract.text import html_to_text
 from jobcrawl.items import JobItem
 
@@ -92,7 +92,7 @@ def to_item(
         source=source,
         scraped_at=scraped_at,
         webindex=json_text(job.get("shortcode")) or "",
-        url=json_text(job.get("url")) or json_text(job.get("shortlink")) or fallback_url,
+        url=web_url(job.get("url")) or web_url(job.get("shortlink")) or fallback_url,
         title=json_text(job.get("title")) or "",
         company=company,
         location=location(job),

@@ -3,7 +3,9 @@
 A reader yields, in file order, an `Ad` for every record it could read and a
 `Problem` for every one it could not. Readers are pure (files in, JobItems
 out): they never touch the database and never re-normalise text, so what a
-corpus says is stored byte for byte. jobcrawl.importers.writer stores the ads.
+corpus says is stored byte for byte, but for the NULs and other control
+characters that check_ad removes (a database cannot store a NUL).
+jobcrawl.importers.writer stores the ads.
 """
 
 from __future__ import annotations
@@ -11,18 +13,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from jobcrawl.db.models import Job
+from jobcrawl.db.models import column_limits
+from jobcrawl.extract.storable import clean_fields, has_unstorable
 
 if TYPE_CHECKING:
     from jobcrawl.items import JobItem
 
 # Text columns with a length limit: PostgreSQL enforces it (and would reject the whole
 # batch), SQLite does not, so the limit is checked per ad, before writing.
-_LIMITS = {
-    column.name: column.type.length
-    for column in Job.__table__.columns
-    if getattr(column.type, "length", None)
-}
+_LIMITS = column_limits()
 
 
 @dataclass(frozen=True)
@@ -40,8 +39,8 @@ class Problem:
 
     Reasons: malformed (not a corpus record), undecodable (not UTF-8), unreadable
     (the file could not be opened), not_adzuna_csv (header lacks Id/Title),
-    wrong_field_count, csv_error, missing_id, missing_title, nul_character,
-    field_too_long.
+    wrong_field_count, csv_error, missing_id, missing_title, field_too_long.
+    (A NUL no longer skips a record: it is removed and the ad kept.)
     """
 
     path: str
@@ -55,27 +54,48 @@ class Problem:
 
 
 def storage_problem(ad: Ad) -> Problem | None:
-    """Why `ad` cannot be stored as it is (NUL, non-UTF-8 text, a value too long), or None."""
+    """Why `ad` cannot be stored, or None; its text is cleaned in place (see check_ad)."""
+    return check_ad(ad)[0]
+
+
+def check_ad(ad: Ad) -> tuple[Problem | None, list[str]]:
+    """(why `ad` cannot be stored or None, the names of the fields cleaned).
+
+    Cleans the ad's text first, in place: a NUL, another C0 control character or DEL
+    is removed (jobcrawl.extract.storable) and the ad kept. Then the problems: bytes
+    that were not UTF-8 (lone surrogates, as the readers keep them) make it
+    undecodable, since removing them would change letters and the file wants reading
+    in its own encoding; an id or title of nothing but control characters is missing;
+    a value longer than its column is field_too_long.
+    """
     item = ad.item
     texts = {name: value for name, value in vars(item).items() if isinstance(value, str)}
     # One pass over all the text at C speed; the field is named only when something is wrong.
     joined = "\n".join(texts.values())
-    if "\x00" in joined or _has_surrogates(joined):
+    if _has_surrogates(joined):
         for name, value in texts.items():
-            if "\x00" in value:
-                # PostgreSQL text cannot hold NUL; dropping it would change the text.
-                return Problem(ad.path, ad.line, "nul_character",
-                               f"{name} contains a NUL character")
             if _has_surrogates(value):
-                return Problem(ad.path, ad.line, "undecodable", f"{name} is not valid UTF-8")
+                return Problem(ad.path, ad.line, "undecodable",
+                               f"{name} is not valid UTF-8"), []
+    cleaned: list[str] = []
+    if has_unstorable(joined):
+        cleaned = clean_fields(vars(item))
+        texts = {name: value for name, value in vars(item).items() if isinstance(value, str)}
+        # A cell of nothing but control characters is as empty as the readers' checks mean.
+        if not item.webindex.strip():
+            return Problem(ad.path, ad.line, "missing_id",
+                           "the id holds only control characters"), cleaned
+        if not item.title.strip():
+            return Problem(ad.path, ad.line, "missing_title",
+                           f"Id {item.webindex}: the title holds only control characters"), cleaned
     for name, limit in _LIMITS.items():
         value = texts.get(name)
         if value is not None and len(value) > limit:
             return Problem(
                 ad.path, ad.line, "field_too_long",
                 f"{name} has {len(value)} characters, the database keeps at most {limit}",
-            )
-    return None
+            ), cleaned
+    return None, cleaned
 
 
 def _has_surrogates(value: str) -> bool:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from jobcrawl.importers import Ad, Problem, storage_problem
+from jobcrawl.importers import Ad, Problem, check_ad
 from jobcrawl.importers.adzuna_csv import read_adzuna_csv
 from jobcrawl.importers.corpus_folder import FileCount, corpus_files, read_corpus
 from jobcrawl.importers.deadletter import is_deadletter
@@ -77,6 +77,8 @@ class ImportSummary:
     imported: int = 0
     already_present: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
+    # Fields that held a NUL or another control character, removed (the ad was kept).
+    cleaned: Counter[str] = field(default_factory=Counter)
 
     @property
     def records_read(self) -> int:
@@ -91,6 +93,8 @@ class ImportSummary:
             "imported": self.imported, "already_present": self.already_present,
             "skipped": sum(self.skipped.values()),
             "skipped_by_reason": dict(sorted(self.skipped.items())),
+            "cleaned_fields": sum(self.cleaned.values()),
+            "cleaned_by_field": dict(sorted(self.cleaned.items())),
         }  # fmt: skip
 
 
@@ -125,7 +129,12 @@ def store_entries(
     """Write every storable Ad, report and count every Problem; the caller handles DB errors."""
     try:
         for entry in entries:
-            problem = entry if isinstance(entry, Problem) else storage_problem(entry)
+            if isinstance(entry, Problem):
+                problem = entry
+            else:
+                problem, cleaned = check_ad(entry)
+                if problem is None:  # counted for the ads kept, not for those skipped
+                    summary.cleaned.update(cleaned)
             if problem is not None:
                 summary.skipped[problem.reason] += 1
                 report(problem)

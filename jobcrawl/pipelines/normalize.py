@@ -1,4 +1,4 @@
-"""Normalize pipeline: whitespace, contract vocabulary, salary and dates."""
+"""Normalize pipeline: storable text, whitespace, contract vocabulary, salary and dates."""
 
 from __future__ import annotations
 
@@ -18,7 +18,10 @@ class NormalizePipeline:
 
     Settings: JOBCRAWL_DATES_DAYFIRST (a spider's ``dayfirst`` attribute wins).
     Stats: jobcrawl/dates/closing/{structured,text,relative,unparsed,missing},
-    jobcrawl/dates/posted/unparsed, jobcrawl/salary/{parsed,unparsed}.
+    jobcrawl/dates/posted/unparsed, jobcrawl/salary/{parsed,unparsed,implausible},
+    jobcrawl/text/cleaned/<field> (a NUL, control character or lone surrogate removed),
+    jobcrawl/url/rejected (a URL that is not http(s), emptied: the ad is then dropped),
+    jobcrawl/text/truncated/category (a category longer than its column, cut).
     """
 
     def __init__(self, crawler: Crawler, dayfirst: bool) -> None:
