@@ -15,7 +15,7 @@ import pytest
 
 from jobcrawl.demo.server import DemoBoard
 from tests.utils.paths import ROOT
-from tests.utils.rows import expired_ads, stored_rows
+from tests.utils.rows import expired_ads, stored_webindexes
 from tests.utils.scrapy import run_scrapy
 
 BATCH = 7
@@ -31,10 +31,6 @@ def board() -> Iterator[DemoBoard]:
 def crawl_args(board: DemoBoard, db_url: str, *extra: str) -> list[str]:
     return ["crawl", "jobposting", "-a", f"url={board.url}/jobs", *FAST, *extra,
             "-s", f"JOBCRAWL_DATABASE_URL={db_url}"]
-
-
-def webindexes(db_url: str) -> list[str]:
-    return sorted(row["webindex"] for row in stored_rows(db_url))
 
 
 def count_and_integrity(db: Path) -> tuple[int, int, str]:
@@ -56,7 +52,7 @@ def count_and_integrity(db: Path) -> tuple[int, int, str]:
 def test_kill_9_at_random_moments_loses_nothing(board: DemoBoard, tmp_path: Path) -> None:
     clean_url = f"sqlite:///{tmp_path / 'clean.db'}"
     assert run_scrapy(*crawl_args(board, clean_url)).returncode == 0
-    clean = webindexes(clean_url)
+    clean = stored_webindexes(clean_url)
 
     db = tmp_path / "jobs.db"
     db_url = f"sqlite:///{db}"
@@ -87,5 +83,5 @@ def test_kill_9_at_random_moments_loses_nothing(board: DemoBoard, tmp_path: Path
 
     rerun = run_scrapy(*crawl_args(board, db_url))
     assert rerun.returncode == 0, rerun.stderr[-3000:]
-    assert webindexes(db_url) == clean  # nothing missing, nothing twice
+    assert stored_webindexes(db_url) == clean  # nothing missing, nothing twice
     assert expired_ads(db_url) == {}

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from jobcrawl.db.retry import RetryPolicy, transient, with_retries
 from jobcrawl.demo.server import DemoBoard
 from tests.utils.paths import ROOT
-from tests.utils.rows import stored_rows
+from tests.utils.rows import sqlite_job_count, stored_rows, stored_webindexes
 from tests.utils.scrapy import run_scrapy
 from tests.utils.tcpproxy import CuttableProxy
 
@@ -39,16 +39,12 @@ def board() -> Iterator[DemoBoard]:
 def clean(board: DemoBoard, tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     db_url = f"sqlite:///{tmp_path_factory.mktemp('clean') / 'clean.db'}"
     assert run_scrapy(*crawl_args(board, db_url)).returncode == 0
-    return webindexes(db_url)
+    return stored_webindexes(db_url)
 
 
 def crawl_args(board: DemoBoard, db_url: str, *extra: str) -> list[str]:
     return ["crawl", "jobposting", "-a", f"url={board.url}/jobs", *FAST, *extra,
             "-s", f"JOBCRAWL_DATABASE_URL={db_url}"]
-
-
-def webindexes(db_url: str) -> list[str]:
-    return sorted(row["webindex"] for row in stored_rows(db_url))
 
 
 class Crawl:
@@ -85,14 +81,6 @@ class Crawl:
         return "".join(self.lines)
 
 
-def sqlite_rows(db: Path) -> int:
-    try:
-        with sqlite3.connect(db, timeout=30) as conn:
-            return conn.execute("SELECT count(*) FROM jobs").fetchone()[0]
-    except sqlite3.Error:
-        return 0
-
-
 def test_only_errors_of_an_absent_database_are_retried_with_growing_waits() -> None:
     away = OperationalError("INSERT", {}, sqlite3.OperationalError("database is locked"))
     bad = IntegrityError("INSERT", {}, sqlite3.IntegrityError("NOT NULL constraint failed"))
@@ -125,7 +113,7 @@ def test_a_sqlite_file_locked_by_another_writer_waits_and_stores_everything(
     crawl = Crawl(crawl_args(board, f"sqlite:///{db}", *PACED,
                              "-s", "JOBCRAWL_DATABASE_BUSY_TIMEOUT=0.2s",
                              "-s", "JOBCRAWL_DATABASE_RETRY_DELAY=0.2s"))
-    crawl.wait_for(lambda: sqlite_rows(db) >= 5)
+    crawl.wait_for(lambda: sqlite_job_count(db) >= 5)
     other = sqlite3.connect(db, timeout=30, isolation_level=None)
     other.execute("BEGIN EXCLUSIVE")  # another writer, holding the lock
     crawl.wait_for(lambda: crawl.logged(RETRYING))
@@ -133,7 +121,7 @@ def test_a_sqlite_file_locked_by_another_writer_waits_and_stores_everything(
     other.close()
     assert crawl.finish() == 0, crawl.log[-3000:]
     assert "database is locked" in crawl.log
-    assert webindexes(f"sqlite:///{db}") == clean
+    assert stored_webindexes(f"sqlite:///{db}") == clean
     assert not (tmp_path / "deadletter").exists()
 
 
@@ -147,7 +135,7 @@ def test_batches_that_still_fail_go_to_the_dead_letter_file_and_import_completes
                              "-s", f"JOBCRAWL_DEADLETTER_DIR={letters}",
                              "-s", f"JOBCRAWL_MISSED_DIR={tmp_path / 'missed'}",
                              "-s", f"JOBCRAWL_STATSFILE_PATH={stats_path}"))
-    crawl.wait_for(lambda: sqlite_rows(db) >= 5)
+    crawl.wait_for(lambda: sqlite_job_count(db) >= 5)
     other = sqlite3.connect(db, timeout=30, isolation_level=None)
     other.execute("BEGIN EXCLUSIVE")  # held to the end of the crawl
     code = crawl.finish()
@@ -166,7 +154,7 @@ def test_batches_that_still_fail_go_to_the_dead_letter_file_and_import_completes
     run_id = stats["jobcrawl/store/run_id"]
     assert {json.loads(line)["run_id"] for line in lines} == {run_id}
     assert files[0].name == f"{run_id}.jsonl"
-    stored_before = webindexes(f"sqlite:///{db}")
+    stored_before = stored_webindexes(f"sqlite:///{db}")
     assert len(stored_before) + len(lines) == len(clean)
 
     loaded = run_scrapy("import", str(files[0]), "--json",
@@ -175,7 +163,7 @@ def test_batches_that_still_fail_go_to_the_dead_letter_file_and_import_completes
     summary = json.loads(loaded.stdout)
     assert (summary["format"], summary["imported"], summary["skipped"]) == (
         "deadletter", len(lines), 0)
-    assert webindexes(f"sqlite:///{db}") == clean  # nothing lost
+    assert stored_webindexes(f"sqlite:///{db}") == clean  # nothing lost
     rows = {row["webindex"]: row for row in stored_rows(f"sqlite:///{db}")}
     for line in lines:
         record = json.loads(line)
@@ -201,4 +189,4 @@ def test_postgresql_unreachable_for_a_while_is_waited_for(
         crawl.wait_for(lambda: crawl.logged(RETRYING))
         proxy.restore()
         assert crawl.finish() == 0, crawl.log[-3000:]
-    assert webindexes(postgres_url) == clean
+    assert stored_webindexes(postgres_url) == clean

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -15,7 +14,7 @@ import pytest
 
 from jobcrawl.demo.server import DemoBoard
 from tests.utils.paths import ROOT
-from tests.utils.rows import expired_ads, stored_rows
+from tests.utils.rows import expired_ads, sqlite_job_count, stored_webindexes
 from tests.utils.scrapy import run_scrapy
 
 FAST = ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "LOG_LEVEL=INFO"]
@@ -32,10 +31,6 @@ def crawl_args(board: DemoBoard, db_url: str, stats: Path, *extra: str) -> list[
             "-s", f"JOBCRAWL_DATABASE_URL={db_url}", "-s", f"JOBCRAWL_STATSFILE_PATH={stats}"]
 
 
-def webindexes(db_url: str) -> list[str]:
-    return sorted(row["webindex"] for row in stored_rows(db_url))
-
-
 @pytest.fixture(scope="module")
 def clean_corpus(board: DemoBoard, tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     """The webindexes of one uninterrupted crawl of the board."""
@@ -43,7 +38,7 @@ def clean_corpus(board: DemoBoard, tmp_path_factory: pytest.TempPathFactory) -> 
     db_url = f"sqlite:///{folder / 'clean.db'}"
     result = run_scrapy(*crawl_args(board, db_url, folder / "stats.json"))
     assert result.returncode == 0, result.stderr[-3000:]
-    return webindexes(db_url)
+    return stored_webindexes(db_url)
 
 
 def test_a_crawl_stopped_early_resumes_to_the_whole_corpus_and_expires_nothing(
@@ -52,7 +47,7 @@ def test_a_crawl_stopped_early_resumes_to_the_whole_corpus_and_expires_nothing(
     first = run_scrapy(*crawl_args(board, db_url, tmp_path / "first.json",
                                    "-s", f"JOBDIR={jobdir}", "-s", "CLOSESPIDER_ITEMCOUNT=20"))
     assert first.returncode == 0, first.stderr[-3000:]
-    stored_first = webindexes(db_url)
+    stored_first = stored_webindexes(db_url)
     assert 20 <= len(stored_first) < len(clean_corpus)
 
     second = run_scrapy(*crawl_args(board, db_url, tmp_path / "second.json",
@@ -60,21 +55,13 @@ def test_a_crawl_stopped_early_resumes_to_the_whole_corpus_and_expires_nothing(
     assert second.returncode == 0, second.stderr[-3000:]
     assert "Resuming crawl" in second.stderr
     assert "the crawl resumed a paused one (JOBDIR)" in second.stderr
-    assert webindexes(db_url) == clean_corpus  # every ad once: nothing lost, no duplicates
+    assert stored_webindexes(db_url) == clean_corpus  # every ad once: nothing lost, no duplicates
     assert expired_ads(db_url) == {}
     stats = json.loads((tmp_path / "second.json").read_text())
     assert stats["jobcrawl/expiry/unlisted"] == 0
     # The resumed part fetched only what the first part had not.
     assert stats["item_scraped_count"] + len(stored_first) >= len(clean_corpus)
     assert stats["item_scraped_count"] < len(clean_corpus)
-
-
-def _rows(db: Path) -> int:
-    try:
-        with sqlite3.connect(db) as conn:
-            return conn.execute("SELECT count(*) FROM jobs").fetchone()[0]
-    except sqlite3.Error:
-        return 0  # not created yet
 
 
 def test_ctrl_c_then_the_same_command_continues(board: DemoBoard, clean_corpus: list[str],
@@ -86,14 +73,14 @@ def test_ctrl_c_then_the_same_command_continues(board: DemoBoard, clean_corpus: 
     slow = ["-s", "DOWNLOAD_DELAY=0.05"]  # slow enough to be stopped halfway
     process = subprocess.Popen([sys.executable, "-m", "scrapy", *args, *slow], cwd=ROOT,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    while _rows(db) < 10 and process.poll() is None:
+    while sqlite_job_count(db) < 10 and process.poll() is None:
         time.sleep(0.1)
     process.send_signal(signal.SIGINT)  # what Ctrl-C sends: Scrapy shuts down gracefully
     _, stderr = process.communicate(timeout=120)
     assert "shutting down gracefully" in stderr
-    assert 10 <= _rows(db) < len(clean_corpus)
+    assert 10 <= sqlite_job_count(db) < len(clean_corpus)
 
     resumed = run_scrapy(*args)
     assert resumed.returncode == 0, resumed.stderr[-3000:]
-    assert webindexes(db_url) == clean_corpus
+    assert stored_webindexes(db_url) == clean_corpus
     assert expired_ads(db_url) == {}

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import asdict
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jobcrawl.items import JOB_FIELDS, JobItem
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def as_json(item: Any) -> dict[str, Any]:
@@ -32,6 +36,20 @@ def stored_rows(db_url: str) -> list[dict[str, Any]]:
             return [dict(row._mapping) for row in result]
     finally:
         engine.dispose()
+
+
+def stored_webindexes(db_url: str) -> list[str]:
+    """The webindexes of every stored row, sorted: a corpus to compare with a clean crawl's."""
+    return sorted(row["webindex"] for row in stored_rows(db_url))
+
+
+def sqlite_job_count(db: Path) -> int:
+    """Rows in the jobs table of a SQLite file a crawl is writing; 0 before it exists."""
+    try:
+        with sqlite3.connect(db, timeout=30) as conn:
+            return conn.execute("SELECT count(*) FROM jobs").fetchone()[0]
+    except sqlite3.Error:
+        return 0
 
 
 def expired_ads(db_url: str) -> dict[str, tuple[str, str]]:
