@@ -223,7 +223,11 @@ def test_status_precedence_and_exit_codes() -> None:
     assert run_status("finished", {}, None, {"ad": 1}) == "incomplete"
     assert run_status("finished", {"monitor": "x"}, monitor_failed, {"ad": 1}) == "incomplete"
     assert run_status("finished", {"store": "x"}, None, {"item": 3}) == "failed"
-    assert run_status("shutdown", {}, None, {"ad": 1}) == "failed"
+    assert run_status("closespider_errorcount", {}, None, {"ad": 1}) == "failed"
+    # Ctrl-C or SIGTERM: rerunning completes it.
+    assert run_status("shutdown", {}, None, {"ad": 1}) == "incomplete"
+    assert run_status("shutdown", {}, None, {}) == "incomplete"
+    assert run_status("shutdown", {"store": "x"}, None, {}) == "failed"
     assert run_status("finished", {"monitor": "x"}, monitor_failed, {}) == "unhealthy"
     assert run_status("finished", {}, None, {"ad": 0}) == "ok"
     assert crawl_exit_code({"jobcrawl/missed/ad": 2}) == 3
@@ -231,6 +235,8 @@ def test_status_precedence_and_exit_codes() -> None:
     assert crawl_exit_code({"jobcrawl/missed/item": 2, "jobcrawl/failed/store": "x"}) == 1
     assert crawl_exit_code({"jobcrawl/failed/monitor": "x"}) == 1
     assert crawl_exit_code({"jobcrawl/missed/ad": 0}) == 0
+    assert crawl_exit_code({"finish_reason": "shutdown"}) == 3
+    assert crawl_exit_code({"finish_reason": "shutdown", "jobcrawl/failed/runs": "x"}) == 1
 
 
 class _CompleteSpider:

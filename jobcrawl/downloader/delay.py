@@ -14,11 +14,18 @@ rather than at its next 5-second heartbeat. ``has_pending_requests()`` counts he
 requests, so the spider does not close while a retry waits.
 
 With JOBDIR, requests still held when the crawl stops are written to the disk queue
-(their wait is cut short; the next run sends them first). A crawl with another
+(their wait is cut short; the next run sends them first). Without JOBDIR, a crawl that
+ends early (Ctrl-C, SIGTERM, a failure: any finish reason but ``finished`` and the
+CLOSESPIDER limits a user sets) loses the requests it still had, held retries
+included: each is recorded as missed (jobcrawl.runs.misslog), under its page kind
+with the reason "not fetched: the crawl ended early (<reason>)", so the run is not
+``ok`` and its missed file lists what a rerun has to fetch. A crawl with another
 SCHEDULER (a distributed frontier) sends retries without the wait; the Downloader's
 paused slot still honours Retry-After (see jobcrawl/downloader/pause.py).
 
-Settings: Scrapy's scheduler settings. Stats: jobcrawl/scheduler/delayed (requests held).
+Settings: Scrapy's scheduler settings. Stats: jobcrawl/scheduler/delayed (requests held),
+jobcrawl/scheduler/kept (requests left in the JOBDIR queues when the crawl ended early),
+jobcrawl/missed/<kind> (through MissLog: requests lost when it ended early without JOBDIR).
 """
 
 from __future__ import annotations
@@ -30,6 +37,10 @@ from typing import TYPE_CHECKING
 
 from scrapy.core.scheduler import Scheduler
 from scrapy.utils.asyncio import call_later
+
+from jobcrawl.runs.finish import ended_early
+from jobcrawl.runs.missed import loggable_url, page_kind
+from jobcrawl.runs.misslog import MissLog
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -74,8 +85,26 @@ class DelayingScheduler(Scheduler):
                 _, _, request = heapq.heappop(self._held)
                 request.meta.pop(NOT_BEFORE, None)
                 super().enqueue_request(request)
+            if ended_early(reason) and self.stats is not None and len(self):
+                self.stats.set_value("jobcrawl/scheduler/kept", len(self))
+        elif ended_early(reason):
+            self._record_lost(reason)
         self._held.clear()
         return super().close(reason)
+
+    def _record_lost(self, reason: str) -> None:
+        """Requests still queued or held when the crawl ended early: missed, one by one."""
+        assert self.crawler is not None
+        log = self.crawler.get_extension(MissLog)
+        if log is None:
+            return
+        why = f"not fetched: the crawl ended early ({reason})"
+        lost = [request for _, _, request in self._held]
+        # Popped from the memory queues directly: they were never dequeued for download.
+        while (request := self.mqs.pop()) is not None:
+            lost.append(request)
+        for request in lost:
+            log.record(page_kind(request), loggable_url(self.crawler, request), why)
 
     def _arm(self) -> None:
         """One timer, for the earliest held request."""

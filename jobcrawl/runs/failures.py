@@ -15,6 +15,8 @@ from typing import Any
 
 from scrapy.statscollectors import StatsCollector
 
+from jobcrawl.runs.finish import interrupted
+
 FAILED_PREFIX = "jobcrawl/failed/"
 MISSED_PREFIX = "jobcrawl/missed/"
 # `scrapy crawl` exit codes: 1 failed (or unhealthy), 3 incomplete (something was missed).
@@ -46,10 +48,11 @@ def missed_counts(stats: Mapping[str, Any]) -> dict[str, int]:
 
 
 def crawl_exit_code(stats: Mapping[str, Any]) -> int:
-    """0 ok; 1 failed; 3 incomplete; 1 unhealthy (a monitor failed): the run status's order."""
+    """0 ok; 1 failed; 3 incomplete (missed something, or stopped by Ctrl-C/SIGTERM);
+    1 unhealthy (a monitor failed): the run status's order."""
     marks = failures(stats)
     if any(name != "monitor" for name in marks):
         return EXIT_FAILED
-    if missed_counts(stats):
+    if missed_counts(stats) or interrupted(str(stats.get("finish_reason", ""))):
         return EXIT_INCOMPLETE
     return EXIT_FAILED if marks else 0

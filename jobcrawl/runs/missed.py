@@ -31,6 +31,13 @@ def page_kind(request: Request) -> str:
     return kind if isinstance(kind, str) and kind else UNKNOWN_KIND
 
 
+def loggable_url(crawler: Crawler, request: Request) -> str:
+    """The request's URL as it may be written down: spiders whose URLs carry keys under
+    harmless names (Adzuna's app_id) mask them (their ``loggable_url``)."""
+    loggable: Any = getattr(crawler.spider, "loggable_url", None)
+    return str(loggable(request.url)) if callable(loggable) else request.url
+
+
 def is_robots_fetch(request: Request) -> bool:
     """The robots.txt middleware's own fetch (a spider's robots.txt sitemap is not one)."""
     return (bool(request.meta.get("dont_obey_robotstxt")) and PAGE_META not in request.meta
@@ -87,9 +94,5 @@ class MissedRequests:
         return self.allow_all or status in self.allowed_codes or status in spider_codes
 
     def _record(self, request: Request, reason: str, status: int | None) -> None:
-        MissLog.of(self.crawler).record(page_kind(request), self._url(request), reason, status)
-
-    def _url(self, request: Request) -> str:
-        # Spiders whose URLs carry keys under harmless names (Adzuna's app_id) mask them.
-        loggable: Any = getattr(self.crawler.spider, "loggable_url", None)
-        return str(loggable(request.url)) if callable(loggable) else request.url
+        MissLog.of(self.crawler).record(page_kind(request), loggable_url(self.crawler, request),
+                                        reason, status)

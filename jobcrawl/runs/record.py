@@ -16,6 +16,7 @@ from jobcrawl.db.component import CrawlDatabase
 from jobcrawl.recrawl.marks import recrawl_state
 from jobcrawl.runs.failures import mark_failed
 from jobcrawl.runs.figures import RunFigures, json_safe
+from jobcrawl.runs.finish import ended_early, interrupted
 from jobcrawl.runs.misslog import MissLog
 from jobcrawl.runs.queries import save_run
 from jobcrawl.runs.state import (
@@ -35,21 +36,19 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 STATS_PREFIX = "jobcrawl/runs/"
-# Finish reasons of a crawl that ran to its end, or to a limit the user set.
-# Anything else (shutdown, cancelled, closespider_errorcount, an API spider's
-# CloseSpider on HTTP 401/403/404 ...) means the crawl ended early: failed.
-CLEAN_FINISH = frozenset({"finished", "closespider_itemcount", "closespider_pagecount",
-                          "closespider_timeout"})
 
 
 def run_status(finish_reason: str, failures: Mapping[str, str],
                monitor_results: list[dict[str, Any]] | None,
                missed: Mapping[str, int] | None = None) -> str:
     """failed (a component failed or the crawl ended early), else incomplete (it missed
-    requests or items), else unhealthy (a monitor failed), else ok."""
-    if finish_reason not in CLEAN_FINISH or any(name != "monitor" for name in failures):
+    requests or items, or was interrupted by Ctrl-C or SIGTERM), else unhealthy (a
+    monitor failed), else ok."""
+    stopped = interrupted(finish_reason)
+    if (ended_early(finish_reason) and not stopped) or any(
+            name != "monitor" for name in failures):
         return "failed"
-    if any(missed.values() if missed else ()):
+    if stopped or any(missed.values() if missed else ()):
         return "incomplete"
     if "monitor" in failures or any(not result["ok"] for result in monitor_results or ()):
         return "unhealthy"
@@ -74,7 +73,7 @@ class RunRecord:
     Settings: JOBCRAWL_RUNS_ENABLED (default True), JOBCRAWL_DATABASE_URL.
     Stats: jobcrawl/runs/run_id, jobcrawl/runs/status (as recorded),
     jobcrawl/failed/runs (the row could not be written), jobcrawl/failed/finish
-    (the crawl ended early: its finish reason).
+    (the crawl ended early other than by Ctrl-C or SIGTERM: its finish reason).
     """
 
     def __init__(self, crawler: Crawler) -> None:
@@ -110,7 +109,7 @@ class RunRecord:
         if not is_crawl(spider):
             return
         stats = self.stats
-        if reason not in CLEAN_FINISH:
+        if ended_early(reason) and not interrupted(reason):
             mark_failed(stats, "finish", f"the crawl ended early: {reason}")
         state = run_state(self.crawler)
         figures = RunFigures.from_stats(stats.get_stats())
