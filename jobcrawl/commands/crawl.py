@@ -49,5 +49,6 @@ class Command(ScrapyCrawlCommand):
             logger.error("crawl failed: %s: %s", component, reason)
         self.exitcode = crawl_exit_code(stats)
         if self.exitcode == EXIT_INCOMPLETE:
-            logger.warning("crawl incomplete (exit code %d): missed %s", EXIT_INCOMPLETE,
-                           missed_counts(stats))
+            logger.warning("crawl incomplete (exit code %d): %s", EXIT_INCOMPLETE,
+                           f"missed {missed_counts(stats)}" if missed_counts(stats)
+                           else "it was interrupted")
