@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
+import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -129,7 +131,8 @@ def test_figures_come_from_the_scrapy_and_jobcrawl_stats() -> None:
     ("closespider_itemcount", {}, None, "ok"),
     ("finished", {"monitor": "min_items: ..."}, [{"ok": False}], "unhealthy"),
     ("finished", {"store": "a batch write failed"}, [{"ok": False}], "failed"),
-    ("shutdown", {}, [{"ok": True}], "failed"),
+    ("shutdown", {}, [{"ok": True}], "incomplete"),  # Ctrl-C, SIGTERM: rerun to complete
+    ("closespider_errorcount", {}, [{"ok": True}], "failed"),
     ("api_http_404", {"api": "HTTP 404"}, None, "failed"),
 ])
 def test_run_status(reason: str, failures: dict[str, str],
@@ -246,6 +249,35 @@ def test_a_run_record_that_cannot_be_written_marks_the_crawl_failed(
         f"Could not record the {moment} of run {run_id(crawler)} in {url}: disk says no"
         for moment in ("start", "end")
     ]
+
+
+def test_a_locked_database_at_close_is_waited_for(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture,
+) -> None:
+    db = tmp_path / "jobs.db"
+    crawler, extension = recorder(f"sqlite:///{db}", JOBCRAWL_DATABASE_BUSY_TIMEOUT="0.1s",
+                                  JOBCRAWL_DATABASE_RETRY_DELAY="0.1s")
+    extension.spider_opened(crawler.spider)
+    # Another writer holds the lock as the crawl closes (used from the releasing thread).
+    other = sqlite3.connect(db, timeout=30, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN EXCLUSIVE")
+    released = threading.Event()
+
+    def release_after_the_first_retry() -> None:
+        while not any("database write failed" in r.getMessage() for r in caplog.records):
+            time.sleep(0.01)
+        other.execute("COMMIT")
+        released.set()
+
+    releaser = threading.Thread(target=release_after_the_first_retry, daemon=True)
+    releaser.start()
+    extension.spider_closed(crawler.spider, "finished")
+    releaser.join(timeout=60)
+    other.close()
+    assert released.is_set()
+    assert crawler.stats.get_value("jobcrawl/failed/runs") is None
+    [run] = stored_runs(f"sqlite:///{db}")
+    assert (run["status"], run["finish_reason"]) == ("ok", "finished")
 
 
 def test_run_record_can_be_switched_off(sqlite_url: str) -> None:

@@ -65,9 +65,10 @@ class RunRecord:
     columns, what it missed (missed: counts per kind; missed_file: the JSONL file
     listing them, jobcrawl.runs.misslog), monitor results and the full stats. Arguments
     and command-line settings are stored with secrets masked. The database is
-    the crawl's CrawlDatabase (checked at start-up). A database error while
-    recording is logged and marks the crawl failed (`scrapy crawl` exits 1); it
-    never stops the crawl. The
+    the crawl's CrawlDatabase (checked at start-up); a write is retried while the
+    database is locked or away (CrawlDatabase.write). A database error that
+    outlasts the retries is logged and marks the crawl failed (`scrapy crawl`
+    exits 1); it never stops the crawl. The
     stand-in spider of `scrapy fetch`, `shell` and `view` is not recorded.
 
     Settings: JOBCRAWL_RUNS_ENABLED (default True), JOBCRAWL_DATABASE_URL.
@@ -161,9 +162,16 @@ class RunRecord:
 
     def _save(self, row: dict[str, Any], moment: str) -> bool:
         """Write the row; a database error is logged and marks the crawl failed."""
-        try:
-            with self.database.engine.begin() as connection:
+        database = self.database
+
+        def save() -> None:
+            with database.engine.begin() as connection:
                 save_run(connection, row)
+
+        try:
+            # Retried while the database is locked or away: on the reactor thread, but
+            # at the start (nothing fetched yet) and at the end (nothing left to fetch).
+            database.write(save)
         except SQLAlchemyError as exc:
             reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
             logger.error("Could not record the %s of run %s in %s: %s", moment, row["id"],
