@@ -33,7 +33,7 @@ import time
 from dataclasses import dataclass
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -46,6 +46,11 @@ class Result:
     name: str
     seconds: float
     cpu_seconds: float
+    # From the process start to the server's first request; the first to the last request;
+    # the last request to the process's exit. They add up to seconds.
+    start_up: float
+    window: float
+    close: float
     pages: int
     items: int
     stats: dict[str, Any]
@@ -76,8 +81,11 @@ class StaticHandler(SimpleHTTPRequestHandler):
     """http.server's file handler (HTTP/1.0, no keep-alive); board URLs mapped to files."""
 
     latency = 0.0  # seconds each answer waits before it is sent (--latency)
+    # perf_counter() of every request's arrival, for the current run (cleared by run()).
+    arrivals: ClassVar[list[float]] = []
 
     def do_GET(self) -> None:
+        self.arrivals.append(time.perf_counter())
         if self.latency:
             time.sleep(self.latency)
         super().do_GET()
@@ -114,16 +122,20 @@ def run(name: str, command: list[str], cwd: Path, stats_path: Path, items_key: s
     path = os.pathsep.join(filter(None, (str(ROOT), os.environ.get("PYTHONPATH"))))
     env = {**os.environ, "PYTHONPATH": path}
     env.pop("SCRAPY_SETTINGS_MODULE", None)
+    StaticHandler.arrivals.clear()
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - started
+    ended = time.perf_counter()
+    seconds = ended - started
+    first, last = min(StaticHandler.arrivals), max(StaticHandler.arrivals)
     code = os.waitstatus_to_exitcode(status)
     if code != 0:
         sys.exit(f"{name} crawl failed with exit code {code}")
     stats = json.loads(stats_path.read_text())
     return Result(name, seconds, usage.ru_utime + usage.ru_stime,
+                  first - started, last - first, ended - last,
                   int(stats.get("response_received_count", 0)),
                   int(stats.get(items_key, 0)), stats)
 
@@ -190,17 +202,23 @@ def main() -> None:
     print(f"\nboard: {args.ads} ads, http.server with accept backlog {args.backlog}, "
           f"{args.latency * 1000:.0f} ms per answer, {args.rounds} rounds (median)")
     print(f"{'crawl':<20}{'pages':>7}{'items':>7}{'seconds':>9}{'CPU s':>7}{'ratio':>7}"
-          f"{'retries':>9}{'max delay':>10}")
+          f"{'start':>7}{'window':>8}{'w.ratio':>8}{'close':>7}{'retries':>9}{'max delay':>10}")
     bare = statistics.median(r.seconds for r in runs["bare"])
+    bare_window = statistics.median(r.window for r in runs["bare"])
     for name in names:
-        seconds = statistics.median(r.seconds for r in runs[name])
-        cpu = statistics.median(r.cpu_seconds for r in runs[name])
+        def median(field: str, of: list[Result] = runs[name]) -> float:
+            return statistics.median(getattr(result, field) for result in of)
+
+        seconds, window = median("seconds"), median("window")
         last = runs[name][-1]
         retries = last.stats.get("retry/count", 0)
-        print(f"{name:<20}{last.pages:>7}{last.items:>7}{seconds:>9.1f}{cpu:>7.1f}"
-              f"{seconds / bare:>7.2f}{retries:>9}"
+        print(f"{name:<20}{last.pages:>7}{last.items:>7}{seconds:>9.1f}"
+              f"{median('cpu_seconds'):>7.1f}{seconds / bare:>7.2f}{median('start_up'):>7.1f}"
+              f"{window:>8.1f}{window / bare_window:>8.2f}{median('close'):>7.1f}{retries:>9}"
               f"{last.stats.get('jobcrawl/throttle/max_delay', '-'):>10}")
-    print("(ratio: seconds against the bare spider's; target <= 1.2)")
+    print("(ratio: seconds against the bare spider's; start: process start to the first "
+          "request the server saw; window: first to last request, w.ratio against the bare "
+          "spider's; close: last request to exit)")
 
 
 if __name__ == "__main__":

@@ -133,6 +133,18 @@ def test_autothrottle_leaves_loopback_servers_alone(tmp_path: Path) -> None:
     assert "jobcrawl/throttle/max_delay" not in stats
 
 
+def test_a_loopback_slot_never_waits_out_autothrottles_start_delay(tmp_path: Path) -> None:
+    # Every new slot starts with AUTOTHROTTLE_START_DELAY; the robots.txt fetch used to
+    # leave a timer of that delay behind it (30-90 s here), which held the listing page
+    # back: such a crawl ends by CLOSESPIDER_TIMEOUT once the timer has fired.
+    with board() as server:
+        stats = crawl(server, tmp_path, "-s", "AUTOTHROTTLE_START_DELAY=60",
+                      "-s", "AUTOTHROTTLE_MAX_DELAY=60", "-s", "CLOSESPIDER_TIMEOUT=25",
+                      throttle=True)
+    assert stats["finish_reason"] == "finished"
+    assert stats["jobcrawl/throttle/loopback_responses"] == stats["response_received_count"] == 3
+
+
 def test_autothrottle_can_throttle_loopback_servers_too(tmp_path: Path) -> None:
     with board() as server:
         stats = crawl(server, tmp_path, "-s", "JOBCRAWL_THROTTLE_LOOPBACK=True",

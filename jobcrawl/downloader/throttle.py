@@ -13,6 +13,14 @@ the loopback interface is the user's own (a mirror, a demo or test board): polit
 protects nobody there, so its slots keep DOWNLOAD_DELAY and the concurrency settings
 alone. Every other host is throttled exactly as by Scrapy's AutoThrottle.
 
+A loopback slot gets DOWNLOAD_DELAY when its request reaches the downloader, before the
+slot sends it (signal request_reached_downloader), not when the first answer comes back:
+every new slot starts with AUTOTHROTTLE_START_DELAY (1 s, randomised to 0.5-1.5 s), and
+a slot that sent its first request (robots.txt) with that delay has already set a timer
+for the next one, which then waited up to 1.5 s although the delay had since dropped
+to 0. That was the robots.txt second of the slow-server gap (benchmarks/slowserver.py:
+0.75-1.2 s between robots.txt and the first listing page before, 0.01 s after).
+
 Replaces scrapy.extensions.throttle.AutoThrottle in EXTENSIONS (same settings).
 Settings: AUTOTHROTTLE_* and DOWNLOAD_DELAY (Scrapy's), JOBCRAWL_THROTTLE_LOOPBACK
 (True: throttle loopback hosts too). Stats: jobcrawl/throttle/loopback_responses
@@ -24,8 +32,9 @@ from __future__ import annotations
 
 import ipaddress
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Self
 
+from scrapy import signals
 from scrapy.extensions.throttle import AutoThrottle
 from scrapy.utils.httpobj import urlparse_cached
 
@@ -58,13 +67,26 @@ class PoliteThrottle(AutoThrottle):
         self.stats = crawler.stats
         self.max_delay_seen = 0.0
 
-    def _response_downloaded(self, response: Response, request: Request,
-                             spider: Spider) -> None:
-        if not self.throttle_loopback and is_loopback(urlparse_cached(request).hostname):
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        extension = cls(crawler)
+        crawler.signals.connect(extension._request_reached_downloader,
+                                signal=signals.request_reached_downloader)
+        return extension
+
+    def _unthrottled(self, request: Request) -> bool:
+        return not self.throttle_loopback and is_loopback(urlparse_cached(request).hostname)
+
+    def _request_reached_downloader(self, request: Request, spider: Spider) -> None:
+        if self._unthrottled(request):
             _, slot = self._get_slot(request, spider)
             if slot is not None:
-                # Also undoes AUTOTHROTTLE_START_DELAY, which every new slot starts with.
+                # Before the slot sends it: a new slot starts with AUTOTHROTTLE_START_DELAY.
                 slot.delay = self.mindelay
+
+    def _response_downloaded(self, response: Response, request: Request,
+                             spider: Spider) -> None:
+        if self._unthrottled(request):
             self.stats.inc_value("jobcrawl/throttle/loopback_responses")
             return
         super()._response_downloaded(response, request, spider)
