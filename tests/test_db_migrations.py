@@ -68,7 +68,7 @@ def test_revisions_form_one_chain_from_the_baseline() -> None:
 
     script = ScriptDirectory.from_config(alembic_config())
     revisions = [rev.revision for rev in reversed(list(script.walk_revisions()))]
-    assert revisions == ["0001", "0002", "0003", "0004"]
+    assert revisions == ["0001", "0002", "0003", "0004", "0005"]
 
 
 def test_migrations_match_the_models(db_url: str, tmp_path: Path,
