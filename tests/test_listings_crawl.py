@@ -215,3 +215,32 @@ def test_a_bad_source_stops_the_crawl_before_any_request(
     crawl = Crawls(sqlite_url, tmp_path)
     crawl("feed", "-a", f"url={server.url}/a.xml", "-a", "source=two words", code=1)
     assert server.requests == []
+
+
+def test_a_database_from_before_listings_is_upgraded_and_expires_as_before(
+        server: RecordedServer, sqlite_url: str, tmp_path: Path) -> None:
+    from jobcrawl.db.migrate import SCHEMA_HEAD, database_revision, upgrade
+
+    origin = server.url
+    upgrade(sqlite_url, "0004")
+    engine = make_engine(sqlite_url)
+    try:
+        with engine.begin() as connection:
+            for n in ("1", "5"):
+                connection.execute(text(
+                    "INSERT INTO jobs (webindex, source, url, title, description, scraped_at, "
+                    "first_seen, last_seen, seen_count, content_hash, last_run, last_fetched) "
+                    "VALUES (:webindex, 'feed:127.0.0.1', :url, 't', 'd', :at, :at, :at, 1, "
+                    "'h', 'old', :at)"),
+                    {"webindex": guid(origin, n), "url": f"{origin}/job/{n}/",
+                     "at": "2026-11-01 09:00:00.000000"})
+    finally:
+        engine.dispose()
+    server.answer("/a.xml", rss(origin, "1", "2"))
+    crawl = Crawls(sqlite_url, tmp_path)
+    stats = crawl("feed", "-a", f"url={origin}/a.xml")  # upgrades the file first
+    assert database_revision(sqlite_url) == SCHEMA_HEAD
+    # Ad 5, stored before listings were recorded and not in the feed, expires as it did.
+    assert stats["jobcrawl/expiry/unlisted"] == 1
+    assert list(expired_ads(sqlite_url)) == [guid(origin, "5")]
+    assert crawl.listings() == {guid(origin, n): [f"feed {origin}/a.xml"] for n in "12"}
