@@ -68,6 +68,8 @@ class Job(Base):
         Index("ix_jobs_expired_at", "expired_at"),
         # The ads a run stored or touched, for the listings they were seen through.
         Index("ix_jobs_source_last_run", "source", "last_run"),
+        # Live ads of a source not seen since a time (expiry of ads without listings).
+        Index("ix_jobs_source_expired_at_last_seen", "source", "expired_at", "last_seen"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

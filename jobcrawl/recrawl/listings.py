@@ -21,9 +21,10 @@ source when it was last seen: it expires when every known listing of the source 
 crawled completely after its last_seen. For a source with one listing (an API
 board) that is the rule before listings were recorded.
 
-Every statement is set-based: the expiry candidates come through the index of
-job_listings on listing_id, each candidate's other listings through its primary key
-(job_id, listing_id), the run's ads through jobs (source, last_run).
+Every statement is set-based and served by an index: the expiry candidates come
+through job_listings (listing_id), each candidate's other listings through its
+primary key (job_id, listing_id), the run's ads through jobs (source, last_run),
+and the ads without listing rows through jobs (source, expired_at, last_seen).
 """
 
 from __future__ import annotations
@@ -122,7 +123,8 @@ def expire_unlisted(connection: Connection, source: str, listing: int, *, run_id
     if spared is not None:
         _upsert_sightings(connection, and_(Job.source == source, spared), listing,
                           run_id=run_id, now=now)
-    live = [Job.source == source, Job.expired_at.is_(None), _not_seen_by(run_id)]
+    # The source is implied by the listing: the listed path is driven by job_listings.
+    live = [Job.expired_at.is_(None), _not_seen_by(run_id)]
     if spared is not None:
         live.append(~spared)
     marks = {"expired_at": now, "expiry_reason": UNLISTED, "expiry_evidence": evidence}
@@ -160,5 +162,7 @@ def _expire_unrecorded(connection: Connection, source: str, live: list[ColumnEle
     if pending or oldest is None:
         return 0  # a listing never read completely may still list them
     recorded = exists().where(JobListing.job_id == Job.id)
-    statement = update(Job).where(*live, Job.last_seen < oldest, ~recorded).values(**marks)
+    # (source, expired_at, last_seen) is indexed: only live ads unseen since then are read.
+    statement = (update(Job).where(Job.source == source, *live, Job.last_seen < oldest,
+                                   ~recorded).values(**marks))
     return connection.execute(statement).rowcount

@@ -50,9 +50,12 @@ def upgrade() -> None:
     op.create_index("ix_job_listings_listing_id", "job_listings", ["listing_id"],
                     unique=False)
     op.create_index("ix_jobs_source_last_run", "jobs", ["source", "last_run"], unique=False)
+    op.create_index("ix_jobs_source_expired_at_last_seen", "jobs",
+                    ["source", "expired_at", "last_seen"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_jobs_source_expired_at_last_seen", table_name="jobs")
     op.drop_index("ix_jobs_source_last_run", table_name="jobs")
     op.drop_index("ix_job_listings_listing_id", table_name="job_listings")
     op.drop_table("job_listings")
