@@ -233,3 +233,17 @@ def test_a_blank_source_is_not_given() -> None:
     assert built.source == "greenhouse:acme"
     assert spider("jobcrawl.spiders.greenhouse.GreenhouseSpider", board="acme",
                   source="x" * 255).source == "x" * 255
+
+
+def test_an_ad_of_a_forgotten_listing_expires_as_one_without_listing_rows(db_url: str) -> None:
+    from sqlalchemy import delete
+
+    store = Store(db_url)
+    store.crawl("feed https://x.example/old.xml", ["moved", "left"])
+    store.crawl(FEED_A, ["moved"])  # the feed moved; "left" is in neither any more
+    assert store.crawl(FEED_A, ["moved"]) == 0  # the old listing still holds it
+    store.sql(lambda c: c.execute(delete(Listing).where(
+        Listing.name == "feed https://x.example/old.xml")))
+    assert store.listings() == {"moved": [FEED_A]}
+    assert store.crawl(FEED_A, ["moved"]) == 1
+    assert store.expired() == {"left": "by r4"}
