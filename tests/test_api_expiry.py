@@ -62,3 +62,16 @@ def test_an_ad_the_api_no_longer_lists_expires_and_comes_back(
     back = crawl(LISTING, sqlite_url, tmp_path)
     assert (back["jobcrawl/expiry/reactivated"], back["jobcrawl/expiry/unlisted"]) == (1, 0)
     assert set(expiry(sqlite_url).values()) == {(None, None)}
+
+
+def test_a_named_source_is_stored_and_expires_by_its_board(sqlite_url: str,
+                                                           tmp_path: Path) -> None:
+    named = ("-a", "source=northwind-corpus")
+    first = crawl(LISTING, sqlite_url, tmp_path, *named)
+    assert first["jobcrawl/store/new"] == 4
+    assert {row["source"] for row in stored_rows(sqlite_url)} == {"northwind-corpus"}
+    complete = crawl({**LISTING, "jobs": LISTING["jobs"][1:]}, sqlite_url, tmp_path, *named)
+    run_id = complete["jobcrawl/store/run_id"]
+    assert {key: value for key, value in expiry(sqlite_url).items() if value[0]} == {
+        REMOVED: ("unlisted", f"not listed by complete crawl {run_id} of northwind-corpus "
+                              f"({SOURCE})")}

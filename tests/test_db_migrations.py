@@ -68,7 +68,7 @@ def test_revisions_form_one_chain_from_the_baseline() -> None:
 
     script = ScriptDirectory.from_config(alembic_config())
     revisions = [rev.revision for rev in reversed(list(script.walk_revisions()))]
-    assert revisions == ["0001", "0002", "0003", "0004"]
+    assert revisions == ["0001", "0002", "0003", "0004", "0005"]
 
 
 def test_migrations_match_the_models(db_url: str, tmp_path: Path,
@@ -232,5 +232,58 @@ def test_0004_accepts_incomplete_runs_and_downgrade_makes_them_failed(db_url: st
             statuses = connection.execute(text(
                 "SELECT id, status FROM crawl_runs ORDER BY id")).all()
         assert [tuple(row) for row in statuses] == [("before", "ok"), ("run1", "failed")]
+    finally:
+        engine.dispose()
+
+
+def test_0005_keeps_the_ads_of_an_old_database_and_expires_them_as_before(db_url: str) -> None:
+    from datetime import UTC, datetime
+
+    from jobcrawl.db.upsert import upsert_jobs
+    from jobcrawl.items import JobItem
+    from jobcrawl.recrawl.listings import expire_unlisted, listing_id, record_listed
+
+    upgrade(db_url, "0004")
+    engine = make_engine(db_url)
+    try:
+        with engine.begin() as connection:
+            for webindex in ("1", "2"):
+                connection.execute(text(
+                    "INSERT INTO jobs (webindex, source, url, title, description, scraped_at, "
+                    "first_seen, last_seen, seen_count, content_hash, last_run, last_fetched) "
+                    f"VALUES ('{webindex}', 'feed:x.example', 'https://x.example/{webindex}', "
+                    "'t', 'd', '2026-11-01 09:00:00+00:00', '2026-11-01 09:00:00+00:00', "
+                    "'2026-11-01 09:00:00+00:00', 1, 'h', 'old', "
+                    "'2026-11-01 09:00:00+00:00')"))
+        upgrade(db_url)
+        assert database_revision(db_url) == SCHEMA_HEAD
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT COUNT(*) FROM jobs")).scalar() == 2
+            assert connection.execute(text("SELECT COUNT(*) FROM job_listings")).scalar() == 0
+        # The first complete crawl after the upgrade lists ad 1 only: ad 2, without any
+        # listing row, is taken as listed by every listing of its source and expires.
+        now = datetime(2026, 12, 1, tzinfo=UTC)
+        with engine.begin() as connection:
+            upsert_jobs(connection, [JobItem(webindex="1", source="feed:x.example",
+                                             url="https://x.example/1", title="t",
+                                             description="d", scraped_at=now)], run_id="r1")
+            listing = listing_id(connection, "feed:x.example", "feed https://x.example/a.xml",
+                                 now=now)
+            record_listed(connection, "feed:x.example", listing, run_id="r1", now=now)
+            assert expire_unlisted(connection, "feed:x.example", listing, run_id="r1",
+                                   now=now, evidence="by r1") == 1
+        with engine.connect() as connection:
+            rows = connection.execute(text(
+                "SELECT webindex, expiry_reason FROM jobs ORDER BY webindex")).all()
+            listed = connection.execute(text(
+                "SELECT j.webindex, l.name, jl.last_listed_run FROM job_listings jl "
+                "JOIN jobs j ON j.id = jl.job_id JOIN listings l ON l.id = jl.listing_id"
+            )).all()
+        assert [tuple(row) for row in rows] == [("1", None), ("2", "unlisted")]
+        assert [tuple(row) for row in listed] == [("1", "feed https://x.example/a.xml", "r1")]
+        command.downgrade(alembic_config(db_url), "0004")
+        assert {"listings", "job_listings"}.isdisjoint(table_names(db_url))
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT COUNT(*) FROM jobs")).scalar() == 2
     finally:
         engine.dispose()

@@ -190,3 +190,69 @@ def test_postgresql_unreachable_for_a_while_is_waited_for(
         proxy.restore()
         assert crawl.finish() == 0, crawl.log[-3000:]
     assert stored_webindexes(postgres_url) == clean
+
+
+def test_the_writes_at_close_wait_for_a_sqlite_file_locked_for_a_moment(
+        sqlite_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    from datetime import UTC, datetime
+
+    from scrapy import Spider
+
+    from jobcrawl.db.engine import make_engine
+    from jobcrawl.db.migrate import upgrade
+    from jobcrawl.db.upsert import upsert_jobs
+    from jobcrawl.items import JobItem
+    from jobcrawl.recrawl.expiry import UnlistedExpiry
+    from jobcrawl.recrawl.marks import RecrawlMarks
+    from jobcrawl.runs.state import run_state
+    from tests.utils.crawlers import jobcrawl_crawler
+    from tests.utils.rows import expired_ads
+
+    class Listed(Spider):
+        name = "listed"
+        listing = "listed https://x.example/jobs"
+
+        def listing_complete(self) -> bool:
+            return True
+
+    upgrade(sqlite_url)
+    crawler = jobcrawl_crawler(Listed, settings={
+        "JOBCRAWL_DATABASE_URL": sqlite_url, "JOBCRAWL_DATABASE_BUSY_TIMEOUT": "0.1s",
+        "JOBCRAWL_DATABASE_RETRY_DELAY": "0.2s"})
+    crawler.spider = spider = Listed()
+    crawler.stats.open_spider()
+    run = run_state(crawler).run_id
+
+    def ad(webindex: str) -> JobItem:
+        return JobItem(webindex=webindex, source="s", url=f"https://x.example/{webindex}",
+                       title="t", description="d", scraped_at=datetime.now(UTC))
+
+    engine = make_engine(sqlite_url)
+    with engine.begin() as connection:
+        upsert_jobs(connection, [ad("kept"), ad("gone")], run_id="earlier")
+        upsert_jobs(connection, [ad("kept")], run_id=run)  # what this crawl stored
+    engine.dispose()
+    run_state(crawler).sources["s"] = 1
+    db = sqlite_url.removeprefix("sqlite:///")
+
+    def locked_for_a_moment(close: Callable[[], None]) -> None:
+        other = sqlite3.connect(db, isolation_level=None, check_same_thread=False)
+        other.execute("BEGIN EXCLUSIVE")
+        release = threading.Timer(0.6, lambda: (other.execute("COMMIT"), other.close()))
+        release.start()
+        try:
+            close()
+        finally:
+            release.join()
+
+    expiry = UnlistedExpiry.from_crawler(crawler)
+    with caplog.at_level("WARNING"):
+        locked_for_a_moment(RecrawlMarks.of(crawler).spider_closed)
+        locked_for_a_moment(lambda: expiry.spider_closed(spider, "finished"))
+    retried = [r.getMessage() for r in caplog.records if RETRYING in r.getMessage()]
+    assert len(retried) >= 2 and all("database is locked" in line for line in retried)
+    stats = crawler.stats.get_stats()
+    assert not [key for key in stats if key.startswith("jobcrawl/failed/")]
+    assert stats["jobcrawl/expiry/unlisted"] == 1
+    assert expired_ads(sqlite_url) == {"gone": (
+        "unlisted", f"not listed by complete crawl {run} of s (listed https://x.example/jobs)")}

@@ -16,10 +16,10 @@ from jobcrawl.db.upsert import upsert_jobs
 from jobcrawl.extract.closed import closed_notice
 from jobcrawl.items import JobItem
 from jobcrawl.recrawl.expiry import expiry_blocker
+from jobcrawl.recrawl.listings import expire_unlisted, listing_id, record_listed
 from jobcrawl.recrawl.marks import recrawl_state, report_page
 from jobcrawl.recrawl.queries import (
     expire_by_url,
-    expire_unlisted,
     recently_fetched,
     remember_pages,
     touch_ads,
@@ -182,12 +182,19 @@ def test_touches_count_each_ad_once_per_run_and_revive_only_unlisted(db_url: str
     }
 
 
+def complete_crawl(connection: Any, source: str, run_id: str, **spared: Any) -> int:
+    """What UnlistedExpiry does after a complete crawl whose listing is its source."""
+    listing = listing_id(connection, source, source, now=T2)
+    record_listed(connection, source, listing, run_id=run_id, now=T2)
+    return expire_unlisted(connection, source, listing, run_id=run_id, now=T2,
+                           evidence=f"not listed by {run_id}", **spared)
+
+
 def test_unlisted_expiry_spares_what_the_run_saw_and_other_sources(db_url: str) -> None:
     run_sql(db_url, lambda c: upsert_jobs(
         c, [ad("a"), ad("b"), ad("z", source="jobposting:other.example")], run_id="r1"))
     run_sql(db_url, lambda c: upsert_jobs(c, [ad("a")], run_id="r2"))
-    count = run_sql(db_url, lambda c: expire_unlisted(
-        c, "jobposting:x.example", run_id="r2", now=T2, evidence="not listed by r2"))
+    count = run_sql(db_url, lambda c: complete_crawl(c, "jobposting:x.example", "r2"))
     assert count == 1
     assert state(db_url) == {
         "a": (2, "r2", None, None),
@@ -198,8 +205,8 @@ def test_unlisted_expiry_spares_what_the_run_saw_and_other_sources(db_url: str) 
 
 def test_unlisted_expiry_spares_the_ads_whose_items_were_dropped(db_url: str) -> None:
     run_sql(db_url, lambda c: upsert_jobs(c, [ad("a"), ad("b"), ad("c"), ad("d")], run_id="r1"))
-    count = run_sql(db_url, lambda c: expire_unlisted(
-        c, "jobposting:x.example", run_id="r2", now=T2, evidence="not listed by r2",
+    count = run_sql(db_url, lambda c: complete_crawl(
+        c, "jobposting:x.example", "r2",
         spared_webindexes={"a"}, spared_urls={"https://x.example/jobs/b"}))
     assert count == 2
     assert state(db_url) == {

@@ -184,7 +184,8 @@ def test_an_unlisted_ad_expires_after_a_complete_crawl_only_and_comes_back(
     run_id = complete["jobcrawl/store/run_id"]
     assert complete["jobcrawl/expiry/unlisted"] == 1
     assert expired(sqlite_url) == {f"jobs/{gone_id}": (
-        "unlisted", f"not listed by complete crawl {run_id} of jobposting:127.0.0.1")}
+        "unlisted", f"not listed by complete crawl {run_id} of jobposting:127.0.0.1 "
+                    f"(jobposting {small_board.url}/jobs)")}
 
     small_board.board.change()
     back = crawl()

@@ -93,7 +93,8 @@ def test_an_ad_a_complete_site_crawl_no_longer_lists_expires_and_comes_back(
         run_id = stats["jobcrawl/store/run_id"]
         assert expired == {removed.identifier or webindex_from_url(
             f"{board.url}/html/jobs/{removed.ad_id}"): (
-            "unlisted", f"not listed by complete crawl {run_id} of site:demo-html")}
+            "unlisted", f"not listed by complete crawl {run_id} of site:demo-html "
+                        "(site http://127.0.0.1:8765/html/jobs)")}
     finally:
         board.board.change()
     code, back, stderr = crawl(board, sqlite_url, tmp_path, "-a", STATIC)

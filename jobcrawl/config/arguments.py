@@ -72,6 +72,25 @@ def text(raw: Any) -> str | None:
     return str(raw).strip() or None
 
 
+# jobs.source and crawl_runs.source are VARCHAR(255).
+SOURCE_LENGTH = 255
+_NOT_IN_A_SOURCE = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
+
+
+def source_name(raw: Any) -> str | None:
+    """A source name (-a source=NAME): at most 255 characters, no whitespace or control
+    characters; None when not given or blank."""
+    name = text(raw)
+    if name is None:
+        return None
+    if len(name) > SOURCE_LENGTH:
+        raise ValueError(f"must be at most {SOURCE_LENGTH} characters, got {len(name)}")
+    bad = _NOT_IN_A_SOURCE.search(name)
+    if bad is not None:
+        raise ValueError(f"must not contain whitespace or control characters, got {raw!r}")
+    return name
+
+
 def url(raw: Any) -> str:
     """One http(s) URL."""
     try:
@@ -116,6 +135,7 @@ ArgFlag = Annotated[bool | None, BeforeValidator(flag)]
 Text = Annotated[str | None, BeforeValidator(text)]
 UrlList = Annotated[tuple[str, ...], BeforeValidator(url_list)]
 Origin = Annotated[tuple[str, str] | None, BeforeValidator(origin)]
+SourceName = Annotated[str | None, BeforeValidator(source_name)]
 
 
 class SpiderArguments(BaseModel):

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Float,
+    ForeignKey,
     Index,
     Integer,
     MetaData,
@@ -65,6 +66,10 @@ class Job(Base):
         # not make its batch fail. SQLite has no such limit (and no hash indexes).
         Index("ix_jobs_url", "url", postgresql_using="hash"),
         Index("ix_jobs_expired_at", "expired_at"),
+        # The ads a run stored or touched, for the listings they were seen through.
+        Index("ix_jobs_source_last_run", "source", "last_run"),
+        # Live ads of a source not seen since a time (expiry of ads without listings).
+        Index("ix_jobs_source_expired_at_last_seen", "source", "expired_at", "last_seen"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -132,6 +137,42 @@ class RecrawlPage(Base):
     url: Mapped[str] = mapped_column(Text)
     ad_url: Mapped[str | None] = mapped_column(Text)
     fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Listing(Base):
+    """What one crawl covers, for unlisted expiry (jobcrawl.recrawl.listings).
+
+    name: the spider and its start URLs (`feed https://x.example/a.xml`, `jobposting
+    https://x.example/jobs`, `site ...`) or, for an API spider, the board
+    (`greenhouse:acme`); key: its sha256, unique per source (a btree on a long text
+    would reach PostgreSQL's entry limit). last_complete_at / last_complete_run: the
+    newest crawl that read the whole listing (NULL: none yet).
+    """
+
+    __tablename__ = "listings"
+    __table_args__ = (UniqueConstraint("source", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(255))
+    key: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(Text)
+    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_complete_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_complete_run: Mapped[str | None] = mapped_column(String(64))
+
+
+class JobListing(Base):
+    """An ad seen through a listing: when (and by which run) that listing last listed it."""
+
+    __tablename__ = "job_listings"
+    __table_args__ = (Index("ix_job_listings_listing_id", "listing_id"),)
+
+    job_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True)
+    listing_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("listings.id", ondelete="CASCADE"), primary_key=True)
+    last_listed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_listed_run: Mapped[str | None] = mapped_column(String(64))
 
 
 class CrawlRun(Base):

@@ -1,4 +1,5 @@
-"""Expiry of unlisted ads: after a complete crawl, ads it no longer lists are marked expired."""
+"""Expiry of unlisted ads: after a complete crawl of a listing, the ads no listing lists any
+more are marked expired (the rule is in jobcrawl.recrawl.listings)."""
 
 from __future__ import annotations
 
@@ -16,8 +17,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from jobcrawl.db.component import CrawlDatabase
 from jobcrawl.drops import DuplicateInCrawl
+from jobcrawl.recrawl.listings import crawl_listing, expire_unlisted, listing_id
 from jobcrawl.recrawl.marks import recrawl_state
-from jobcrawl.recrawl.queries import expire_unlisted
 from jobcrawl.recrawl.state import RecrawlConfig
 from jobcrawl.runs.failures import failures, mark_failed, missed_counts
 from jobcrawl.runs.state import is_crawl, run_state
@@ -83,7 +84,7 @@ def continues_a_job(settings: Any) -> bool:
 
 
 class UnlistedExpiry:
-    """Marks ads expired `unlisted` when a complete crawl of their source no longer lists them.
+    """Marks ads expired `unlisted` when no complete crawl of their listings lists them any more.
 
     Runs when the spider closes, after the store pipeline has written the items
     and the touches (every ad this run saw has jobs.last_run = the run id), and
@@ -93,16 +94,21 @@ class UnlistedExpiry:
     the spider's `listing_complete()` says it read its whole listing (a spider
     without it never expires by absence). Only the sources of which the run
     stored or touched at least one ad are considered: a run that saw nothing of
-    a source never expires it whole. Ads whose item this run dropped (other than
+    a source never expires it whole. Of those, only ads that the crawl's listing
+    (the spider's `listing`: its feed or start URLs, its board) listed before, and
+    that every other listing which listed them has since been crawled completely
+    without, expire (jobcrawl.recrawl.listings). Ads whose item this run dropped (other than
     as a duplicate: e.g. it failed validation) were listed, so they are spared;
     a source with more than MAX_SPARED such ads, or any dropped item without a
     source and identity, expires nothing. Evidence: "not listed by complete crawl
-    <run id> of <source>". A crawl that resumes a paused one (`-s JOBDIR=...` whose
+    <run id> of <source> (<listing>)". A crawl that resumes a paused one (`-s JOBDIR=...` whose
     folder already records fetched requests) expires nothing by absence: the pages the
-    paused part read are not read again. A database error is logged and marks the
-    crawl failed.
+    paused part read are not read again. The transaction is tried again while the
+    database is locked or away (CrawlDatabase.write); an error that remains is
+    logged and marks the crawl failed.
 
-    Settings: JOBCRAWL_EXPIRE_UNLISTED (default True), JOBCRAWL_DATABASE_URL.
+    Settings: JOBCRAWL_EXPIRE_UNLISTED (default True), JOBCRAWL_DATABASE_URL and its
+    retry settings (JOBCRAWL_DATABASE_RETRIES, ..._RETRY_DELAY, ..._BUSY_TIMEOUT).
     Stats: jobcrawl/expiry/unlisted (ads newly expired), jobcrawl/failed/expiry.
     """
 
@@ -167,21 +173,33 @@ class UnlistedExpiry:
         run = run_state(self.crawler).run_id
         now = datetime.now(UTC)
         try:
-            with self.database.engine.begin() as connection:
-                for source in covered_sources(self.crawler):
-                    spared = self.spared.get(source, Spared())
-                    if len(spared) > MAX_SPARED:
-                        logger.info("unlisted ads of %s not expired: %d of its listed ads "
-                                    "were dropped", source, len(spared))
-                        continue
-                    evidence = f"not listed by complete crawl {run} of {source}"
-                    expired = expire_unlisted(
-                        connection, source, run_id=run, now=now, evidence=evidence,
-                        spared_webindexes=spared.webindexes, spared_urls=spared.urls)
-                    stats.inc_value(STATS_KEY, expired)
-                    logger.info("%d ads of %s expired: no longer listed", expired, source)
+            expired = self.database.write(lambda: self._expire(spider, run, now))
         except SQLAlchemyError as exc:
             stats.set_value(STATS_KEY, 0)  # rolled back
             logger.error("Could not expire unlisted ads in %s: %s",
                          self.database.redacted_url, exc)
             mark_failed(stats, "expiry", f"unlisted ads not expired: {type(exc).__name__}")
+            return
+        for source, count in expired.items():
+            stats.inc_value(STATS_KEY, count)
+            logger.info("%d ads of %s expired: no longer listed", count, source)
+
+    def _expire(self, spider: Spider, run: str, now: datetime) -> dict[str, int]:
+        """Ads newly expired per source, in one transaction (tried again as a whole)."""
+        expired: dict[str, int] = {}
+        with self.database.engine.begin() as connection:
+            for source in covered_sources(self.crawler):
+                spared = self.spared.get(source, Spared())
+                if len(spared) > MAX_SPARED:
+                    logger.info("unlisted ads of %s not expired: %d of its listed ads "
+                                "were dropped", source, len(spared))
+                    continue
+                name = crawl_listing(spider, source)
+                listing = listing_id(connection, source, name, now=now)
+                evidence = f"not listed by complete crawl {run} of {source}"
+                if name != source:
+                    evidence += f" ({name})"
+                expired[source] = expire_unlisted(
+                    connection, source, listing, run_id=run, now=now, evidence=evidence,
+                    spared_webindexes=spared.webindexes, spared_urls=spared.urls)
+        return expired

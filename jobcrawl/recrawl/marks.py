@@ -5,7 +5,8 @@ the job is closed (`report_closed`) and ad pages whose URL is not their ad's
 (`report_page`); the recrawl middleware marks known ads it saw listed but did
 not fetch. When the spider closes, after the store pipeline wrote its last
 batch and before unlisted expiry, the monitors and the run record look at the
-crawl, this component writes it all in one transaction.
+crawl, this component writes it all in one transaction, with the listing every
+ad the crawl stored or touched was seen through (jobcrawl.recrawl.listings).
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from jobcrawl.config.components import shared_component
 from jobcrawl.db.component import CrawlDatabase
 from jobcrawl.extract.urls import canonical_url
+from jobcrawl.recrawl.listings import crawl_listing, listing_id, record_listed
 from jobcrawl.recrawl.queries import expire_by_url, remember_pages, touch_ads
 from jobcrawl.runs.failures import mark_failed
-from jobcrawl.runs.state import run_id
+from jobcrawl.runs.state import run_id, run_state
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -67,12 +69,15 @@ class RecrawlMarks:
     Known ads the recrawl did not refetch are touched (last_seen, seen_count,
     last_run; an ad expired as `unlisted` is reactivated), once per run; ads
     whose page answered 404/410 expire as `gone`, closed pages whose ad was not
-    stored from them expire as `closed`, and the ad pages that are not an ad's
-    own URL are remembered (recrawl_pages) for the next recrawl. A database
-    error is logged and marks the crawl failed (as the store's: the marks are
-    part of what a crawl stores).
+    stored from them expire as `closed`, the ad pages that are not an ad's
+    own URL are remembered (recrawl_pages) for the next recrawl, and every ad
+    the crawl stored or touched is recorded as listed by the crawl's listing
+    (job_listings; the spider's `listing`, see jobcrawl.recrawl.listings). The
+    transaction is tried again while the database is locked or away
+    (CrawlDatabase.write); an error that remains is logged and marks the crawl
+    failed (as the store's: the marks are part of what a crawl stores).
 
-    Settings: JOBCRAWL_DATABASE_URL (through CrawlDatabase).
+    Settings: JOBCRAWL_DATABASE_URL and its retry settings (through CrawlDatabase).
     Stats: jobcrawl/store/touched, jobcrawl/expiry/gone, .../closed,
     .../reactivated (added to the store pipeline's counts), jobcrawl/failed/store.
     """
@@ -98,20 +103,23 @@ class RecrawlMarks:
         stats = self.crawler.stats
         assert stats is not None
         database = CrawlDatabase.of(self.crawler)
+        now = datetime.now(UTC)
         try:
-            counts = self._write(database, datetime.now(UTC))
+            counts, touched = database.write(lambda: self._write(database, now))
         except SQLAlchemyError as exc:
             logger.error("Could not write the recrawl touches and expiry marks in %s: %s",
                          database.redacted_url, exc)
             mark_failed(stats, "store",
                         f"recrawl touches could not be written: {type(exc).__name__}")
             return
+        self.state.touched_sources.update(touched)
         stats.inc_value(TOUCHED_KEY, sum(self.state.touched_sources.values()))
         for name, count in counts.items():
             stats.inc_value(f"{EXPIRY_PREFIX}{name}", count)
 
-    def _write(self, database: CrawlDatabase, now: datetime) -> Counter[str]:
-        """Expiry counts; fills touched_sources. One transaction."""
+    def _write(self, database: CrawlDatabase, now: datetime
+               ) -> tuple[Counter[str], Counter[str]]:
+        """(expiry counts, ads touched per source), in one transaction; may be tried again."""
         state, run = self.state, run_id(self.crawler)
         counts: Counter[str] = Counter()
         touched: Counter[str] = Counter()
@@ -124,8 +132,11 @@ class RecrawlMarks:
             # Closed pages whose ad was not stored from them (no posting, or a duplicate).
             counts["closed"] = expire_by_url(connection, state.closed, reason="closed", now=now)
             remember_pages(connection, state.pages, now=now)
-        state.touched_sources.update(touched)
-        return counts
+            spider = self.crawler.spider
+            for source in sorted({*run_state(self.crawler).sources, *state.touches()}):
+                listing = listing_id(connection, source, crawl_listing(spider, source), now=now)
+                record_listed(connection, source, listing, run_id=run, now=now)
+        return counts, touched
 
 
 def recrawl_state(crawler: Crawler) -> RecrawlState:

@@ -11,7 +11,7 @@ from jobcrawl.db.models import Job, RecrawlPage
 from jobcrawl.db.upsert import dialect_insert
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Iterator, Mapping, Sequence
+    from collections.abc import Iterator, Mapping, Sequence
     from datetime import datetime
 
     from sqlalchemy import ColumnElement, Connection
@@ -108,25 +108,3 @@ def expire_by_url(connection: Connection, marks: Mapping[tuple[str, str], str], 
         )
         expired += connection.execute(statement).rowcount
     return expired
-
-
-def expire_unlisted(connection: Connection, source: str, *, run_id: str, now: datetime,
-                    evidence: str, spared_webindexes: Collection[str] = (),
-                    spared_urls: Collection[str] = ()) -> int:
-    """Expire the live ads of `source` that this run neither stored nor touched.
-
-    The spared ones were listed but not stored (their item was dropped, e.g. it
-    failed validation): not unlisted. Keep them few (bound parameters).
-    """
-    conditions = [Job.source == source, Job.expired_at.is_(None), _not_seen_by(run_id)]
-    if spared_webindexes:
-        conditions.append(Job.webindex.not_in(sorted(spared_webindexes)))
-    if spared_urls:
-        conditions.append(Job.url.not_in(sorted(spared_urls)))
-    statement = (
-        update(Job)
-        .where(*conditions)
-        .values(expired_at=now, expiry_reason="unlisted", expiry_evidence=evidence)
-    )
-    return connection.execute(statement).rowcount
-

@@ -52,6 +52,7 @@ class AdzunaSpider(ApiSpider):
       where=...      a place name
       base_url=URL   send every request to http://host:port/v1/api/jobs/... instead
       max_items=N    stop after N ads
+      source=NAME    the ads' source name (default adzuna:<country>)
 
     Settings: JOBCRAWL_ADZUNA_APP_ID, JOBCRAWL_ADZUNA_APP_KEY (both required; sent in
     the query string as Adzuna asks, masked in every log line and stats value).
@@ -77,7 +78,12 @@ class AdzunaSpider(ApiSpider):
         self.country = self.args.country
         self.what = self.args.what
         self.where = self.args.where
-        self.source = f"{self.name}:{self.country}"
+        # A search is a part of the country's board: its complete crawl expires only
+        # the ads that this same search listed before.
+        board = f"{self.name}:{self.country}"
+        search = " ".join(f"{key}={value}" for key, value in
+                          (("what", self.what), ("where", self.where)) if value)
+        self.name_source(board, f"{board} {search}" if search else board)
         self.credentials: dict[str, str] = {}
         self.log_mask = MaskingLogFilter(mask_credentials)
 

@@ -8,6 +8,9 @@ Every API spider takes two common arguments:
                  ``http://127.0.0.1:9000/api/offers`` instead of
                  ``https://acme.recruitee.com/api/offers``.
   max_items=N    stop after N ads (paging stops early too).
+  source=NAME    the source name of the ads (jobs.source), instead of the spider's
+                 default (``greenhouse:acme``); the listing a complete crawl covers
+                 stays the board (see docs/sources.md).
 
 APIs are made for programs, so these spiders do not ask robots.txt (many API hosts
 disallow everything for browsers' crawlers); AutoThrottle still paces them.
@@ -41,6 +44,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from jobcrawl.config.arguments import (
     Count,
     Origin,
+    SourceName,
     SpiderArguments,
     check_argument,
     subdomain_of,
@@ -67,6 +71,7 @@ class ApiArguments(SpiderArguments):
 
     base_url: Origin = None
     max_items: Count = None
+    source: SourceName = None
 
 
 def subdomain(value: str | None, name: str, spider: str, site: str) -> str:
@@ -85,6 +90,7 @@ class ApiSpider(Spider):
     They stop paging when :attr:`exhausted` (or, with detail requests,
     :attr:`enough_requested`) is true. :meth:`listing_complete` says whether the whole
     listing was read; it is also set as the jobcrawl/<name>/listing_complete stat at close.
+    Each subclass names what it reads with :meth:`name_source` in its ``__init__``.
     """
 
     custom_settings: ClassVar[dict[str, Any]] = {"ROBOTSTXT_OBEY": False}
@@ -107,6 +113,16 @@ class ApiSpider(Spider):
         self.pages_answered = 0
         self.pages_failed = 0
         self.finish_reason: str | None = None
+
+    def name_source(self, board: str, listing: str | None = None) -> None:
+        """Set `source` (-a source=NAME, else `board`: ``greenhouse:acme``) and `listing`.
+
+        The listing is what a complete crawl covers, for unlisted expiry
+        (jobcrawl.recrawl.listings): the board whatever the source is called, or a
+        search of it (`listing`, e.g. ``reed keywords=python``).
+        """
+        self.source = self.args.source or board
+        self.listing = listing or board
 
     @property
     def exhausted(self) -> bool:

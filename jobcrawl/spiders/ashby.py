@@ -31,6 +31,7 @@ class AshbySpider(ApiSpider):
       board=NAME      the job board name, as in jobs.ashbyhq.com/<NAME> (required)
       base_url=URL    read another origin instead of https://api.ashbyhq.com
       max_items=N     stop after N ads
+      source=NAME     the ads' source name (default ashby:<board>)
 
     One request returns the whole board. Jobs marked ``isListed: false`` are not public
     adverts and are skipped.
@@ -47,7 +48,7 @@ class AshbySpider(ApiSpider):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.board = self.args.board
-        self.source = f"ashby:{self.board}"
+        self.name_source(f"ashby:{self.board}")
 
     async def start(self) -> AsyncIterator[Request]:
         yield self.api_request(BOARD_URL.format(board=quote(self.board, safe="")),

@@ -51,6 +51,10 @@ class FeedSpider(ApiSpider):
                            US boards write month first: dayfirst=false
       base_url=URL         replaces the origin of every feed URL (ApiSpider)
       max_items=N          stop after N ads (ApiSpider)
+      source=NAME          the ads' source name (default feed:<host of each feed URL>)
+
+    The listing a complete crawl covers (for unlisted expiry) is its feed URLs: a
+    crawl of one feed never expires the ads that only another feed of the source lists.
 
     A feed's body is streamed to a temporary file (jobcrawl.downloader.stream) and parsed
     with lxml's iterparse while items are yielded, so memory does not grow with the feed.
@@ -78,6 +82,8 @@ class FeedSpider(ApiSpider):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.feed_urls = list(self.args.url)
+        self.source = self.args.source
+        self.listing = " ".join(["feed", *sorted(set(self.feed_urls))])
         if self.args.dayfirst is not None:
             self.dayfirst = self.args.dayfirst
         self._buffered_warned = False
@@ -98,7 +104,7 @@ class FeedSpider(ApiSpider):
     def parse_feed(self, response: Response, feed_url: str) -> Iterator[JobItem]:
         """Every entry of one feed, read as the parser reaches it."""
         self.page_read()
-        context = FeedContext(feed_url=feed_url, source=source_for(feed_url),
+        context = FeedContext(feed_url=feed_url, source=self.source or source_for(feed_url),
                               scraped_at=datetime.now(UTC))
         with self._feed_body(response) as stream:
             reader = FeedReader(stream)

@@ -30,6 +30,7 @@ class GreenhouseSpider(ApiSpider):
       board=TOKEN     the board token, as in boards.greenhouse.io/<TOKEN> (required)
       base_url=URL    read another origin instead of https://boards-api.greenhouse.io
       max_items=N     stop after N ads
+      source=NAME     the ads' source name (default greenhouse:<board>)
 
     One request returns the whole board; ``content=true`` adds the descriptions.
     Stats: jobcrawl/api/pages, jobcrawl/api/items, and ApiSpider's error keys
@@ -46,7 +47,7 @@ class GreenhouseSpider(ApiSpider):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.board = self.args.board
-        self.source = f"greenhouse:{self.board}"
+        self.name_source(f"greenhouse:{self.board}")
 
     async def start(self) -> AsyncIterator[Request]:
         yield self.api_request(JOBS_URL.format(board=quote(self.board, safe="")), self.parse_jobs)

@@ -15,7 +15,7 @@ from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.spiders import SitemapSpider
 
-from jobcrawl.config.arguments import ArgFlag, Count, SpiderArguments, UrlList
+from jobcrawl.config.arguments import ArgFlag, Count, SourceName, SpiderArguments, UrlList
 from jobcrawl.extract.closed import closed_notice
 from jobcrawl.extract.jobposting import source_for, to_item
 from jobcrawl.extract.jsonld import extract_postings
@@ -49,6 +49,7 @@ class JobPostingArguments(SpiderArguments):
     depth: Count = 1
     allow: str | None = None
     dayfirst: ArgFlag = None
+    source: SourceName = None
 
     @model_validator(mode="after")
     def _somewhere_to_start(self) -> Self:
@@ -68,7 +69,11 @@ class JobPostingSpider(SitemapSpider):
                             pagination does not count)
       allow=REGEX           only follow non-pagination links matching REGEX
       dayfirst=true|false   how to read 03/04/2024 (default: JOBCRAWL_DATES_DAYFIRST)
+      source=NAME           the ads' source name (default jobposting:<host of the page>)
 
+    The listing a complete crawl covers (for unlisted expiry) is its start URLs and
+    sitemaps, with allow and depth: a crawl of a sub-listing never expires the ads
+    that only the main listing (or another sub-listing) lists.
     Ad requests carry their source in meta (jobcrawl_ad_source), so that the
     recrawl middleware can leave out ads fetched within JOBCRAWL_RECRAWL_TTL.
     An ad page answering 404/410 is reported gone, one saying the job is
@@ -102,6 +107,12 @@ class JobPostingSpider(SitemapSpider):
         self.allowed_domains = sorted(
             {urlparse(u).hostname or "" for u in self.listing_urls + self.sitemap_urls}
         )
+        # None: each page's ads are of jobposting:<its host> (run_source reads the items).
+        self.source = args.source
+        self.listing = " ".join([
+            "jobposting", *sorted(set(self.listing_urls + self.sitemap_urls)),
+            *([f"allow={self.allow}"] if self.allow else []),
+            *([f"depth={self.depth_limit}"] if self.depth_limit != 1 else [])])
         self._listing_pages = 0
         self._listing_urls_seen: set[str] = set()
         self._pagination_cut = False
@@ -115,6 +126,10 @@ class JobPostingSpider(SitemapSpider):
                 yield request
         async for request in super().start():
             yield self._sitemap_request(request)
+
+    def source_for(self, url: str) -> str:
+        """The source of the ads of the page at `url`: -a source=NAME, else by its host."""
+        return self.source or source_for(url)
 
     def listing_complete(self) -> bool:
         """True when every listing page was read and every ad page downloaded."""
@@ -143,7 +158,7 @@ class JobPostingSpider(SitemapSpider):
         """An ad page request: its source for the recrawl, 404/410 let through to parse_ad."""
         return Request(url, callback=self.parse_ad, errback=self._ad_failed,
                        cb_kwargs={} if depth is None else {"depth": depth},
-                       meta={AD_SOURCE_META: source_for(url), PAGE_META: "ad",
+                       meta={AD_SOURCE_META: self.source_for(url), PAGE_META: "ad",
                              "handle_httpstatus_list": _GONE_STATUSES})
 
     def _parse_sitemap(self, response: Response) -> Iterator[Request]:
@@ -181,7 +196,7 @@ class JobPostingSpider(SitemapSpider):
         stats.inc_value("jobcrawl/jobposting/ad_pages")
         if response.status in _GONE_STATUSES:
             stats.inc_value("jobcrawl/jobposting/gone_pages")
-            report_gone(self.crawler, source_for(response.url), response.url, response.status)
+            report_gone(self.crawler, self.source_for(response.url), response.url, response.status)
             return
         if not isinstance(response, TextResponse):
             stats.inc_value("jobcrawl/jobposting/not_html")
@@ -191,11 +206,11 @@ class JobPostingSpider(SitemapSpider):
         if notice is not None:
             stats.inc_value("jobcrawl/jobposting/closed_pages")
             for item in items or [None]:
-                source = item.source if item else source_for(response.url)
+                source = item.source if item else self.source_for(response.url)
                 report_closed(self.crawler, source, item.url if item else response.url, notice)
         hub = not items and depth is not None and depth < self.depth_limit
         if not hub:
-            report_page(self.crawler, source_for(response.url), response.url,
+            report_page(self.crawler, self.source_for(response.url), response.url,
                         [item.url for item in items])
         yield from items
         if hub:
@@ -221,7 +236,7 @@ class JobPostingSpider(SitemapSpider):
             logger.warning("unreadable JSON-LD on %s: %s", response.url, error)
         if not found.postings and count_missing:
             stats.inc_value("jobcrawl/jobposting/pages_without_posting")
-        source = source_for(response.url)
+        source = self.source_for(response.url)
         for posting in found.postings:
             stats.inc_value("jobcrawl/jobposting/postings")
             yield to_item(posting, response, source=source, scraped_at=scraped_at)

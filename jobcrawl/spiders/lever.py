@@ -45,6 +45,7 @@ class LeverSpider(ApiSpider):
       page_size=N     postings per request (Lever's ``limit``; default 100)
       base_url=URL    read another origin instead of the region's API host
       max_items=N     stop after N ads
+      source=NAME     the ads' source name (default lever:<company>)
 
     Pages are read with ``skip``/``limit`` until Lever answers with an empty page.
     Stats: jobcrawl/api/pages, jobcrawl/api/items, and ApiSpider's error keys
@@ -62,7 +63,7 @@ class LeverSpider(ApiSpider):
         self.company = self.args.company
         self.host = HOSTS[self.args.region]
         self.page_size = self.args.page_size or PAGE_SIZE
-        self.source = f"lever:{self.company}"
+        self.name_source(f"lever:{self.company}")
 
     async def start(self) -> AsyncIterator[Request]:
         yield self.page_request(skip=0)

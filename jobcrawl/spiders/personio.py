@@ -43,6 +43,7 @@ class PersonioSpider(ApiSpider):
       language=xx    the feed's language, e.g. en (Personio's default is German)
       base_url=URL   read http://host:port/xml instead (tests, mirrors)
       max_items=N    stop after N ads
+      source=NAME    the ads' source name (default personio:<company>)
 
     The feed has no closing-date or salary fields; the normalize pipeline finds them
     in the description text.
@@ -61,7 +62,7 @@ class PersonioSpider(ApiSpider):
         super().__init__(**kwargs)
         self.company = self.args.company
         self.language = self.args.language
-        self.source = f"{self.name}:{self.company}"
+        self.name_source(f"{self.name}:{self.company}")
 
     def feed_url(self) -> str:
         url = f"https://{self.company}.jobs.personio.de/xml"

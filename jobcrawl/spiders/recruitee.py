@@ -27,6 +27,7 @@ class RecruiteeSpider(ApiSpider):
       company=NAME   the careers site's name (required): acme for acme.recruitee.com
       base_url=URL   read http://host:port/api/offers instead (tests, mirrors)
       max_items=N    stop after N ads
+      source=NAME    the ads' source name (default recruitee:<company>)
 
     Offers whose status is not "published" are skipped. close_at is the structured
     closing date.
@@ -44,7 +45,7 @@ class RecruiteeSpider(ApiSpider):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.company = self.args.company
-        self.source = f"{self.name}:{self.company}"
+        self.name_source(f"{self.name}:{self.company}")
 
     async def start(self) -> AsyncIterator[Any]:
         yield self.api_request(f"https://{self.company}.recruitee.com/api/offers",

@@ -36,6 +36,7 @@ class ReedSpider(ApiSpider):
       location=...   a place name (Reed's locationName)
       base_url=URL   send every request to http://host:port/api/1.0/... instead
       max_items=N    stop after N ads (no more detail requests or search pages)
+      source=NAME    the ads' source name (default reed)
 
     Settings: JOBCRAWL_REED_API_KEY (required; sent with HTTP basic auth, the key as
     user name and an empty password).
@@ -64,7 +65,11 @@ class ReedSpider(ApiSpider):
         super().__init__(**kwargs)
         self.keywords = self.args.keywords
         self.location = self.args.location
-        self.source = reed.SOURCE
+        # A search is a part of Reed: its complete crawl expires only the ads that this
+        # same search listed before.
+        search = " ".join(f"{key}={value}" for key, value in
+                          (("keywords", self.keywords), ("location", self.location)) if value)
+        self.name_source(reed.SOURCE, f"{reed.SOURCE} {search}")
         self.authorization = b""
 
     @classmethod

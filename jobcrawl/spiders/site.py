@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 from collections.abc import AsyncIterator, Iterator
@@ -13,7 +14,7 @@ from pydantic import Field
 from scrapy import Request, Spider
 from scrapy.http import Response, TextResponse
 
-from jobcrawl.config.arguments import Count, Origin, Required, SpiderArguments
+from jobcrawl.config.arguments import Count, Origin, Required, SourceName, SpiderArguments
 from jobcrawl.config.profiles import load_profile
 from jobcrawl.extract.closed import closed_notice
 from jobcrawl.extract.site import ad_links, next_pages, to_item
@@ -41,6 +42,7 @@ class SiteArguments(SpiderArguments):
     profile: Required = Field(examples=["PATH.yaml"])
     base_url: Origin = None
     max_pages: Count = None
+    source: SourceName = None
 
 
 class SiteSpider(Spider):
@@ -52,6 +54,8 @@ class SiteSpider(Spider):
       base_url=URL       replaces the origin (scheme, host, port) of every request;
                          paths stay (tests, mirrors)
       max_pages=N        at most N listing pages (overrides the profile's max_pages)
+      source=NAME        the ads' source name (overrides the profile's source, whose
+                         default is site:<profile name>)
 
     Only the hosts of the start pages (after base_url) are crawled: links to other
     hosts are dropped (Scrapy's offsite/filtered stat). Pages of the kinds the
@@ -60,6 +64,8 @@ class SiteSpider(Spider):
     robots.txt included, is a plain HTTP request. Ad pages fetched within
     JOBCRAWL_RECRAWL_TTL are not fetched again (see jobcrawl.recrawl.middleware);
     after a complete crawl (listing_complete()) the ads it no longer lists expire.
+    The listing such a crawl covers is the profile's start URLs: a profile of one
+    section of a board never expires the ads that only another section lists.
 
     Settings: JOBCRAWL_CHROMIUM_PATH, PLAYWRIGHT_LAUNCH_OPTIONS (only when rendering).
     Stats: jobcrawl/site/listing_pages, .../ad_pages, .../rendered_pages,
@@ -76,6 +82,10 @@ class SiteSpider(Spider):
         super().__init__(**rest)
         self.args = args
         self.profile = load_profile(args.profile)
+        if args.source:
+            self.profile = dataclasses.replace(self.profile, source=args.source)
+        self.source = self.profile.source
+        self.listing = " ".join(["site", *sorted(set(self.profile.start_urls))])
         self.origin = args.base_url
         self.max_pages = args.max_pages or self.profile.max_pages
         if self.profile.dayfirst is not None:

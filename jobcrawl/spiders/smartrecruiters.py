@@ -44,6 +44,7 @@ class SmartRecruitersSpider(ApiSpider):
       page_size=N     postings per list request (``limit``; default and maximum 100)
       base_url=URL    read another origin instead of https://api.smartrecruiters.com
       max_items=N     stop after N ads (no more list pages or details are requested)
+      source=NAME     the ads' source name (default smartrecruiters:<company>)
 
     List pages are read with ``limit``/``offset`` until offset + page length reaches
     ``totalFound``; the list holds no description, so each posting's detail is read too.
@@ -65,7 +66,7 @@ class SmartRecruitersSpider(ApiSpider):
         super().__init__(**kwargs)
         self.company = self.args.company
         self.page_size = self.args.page_size or PAGE_SIZE
-        self.source = f"smartrecruiters:{self.company}"
+        self.name_source(f"smartrecruiters:{self.company}")
         self._company_path = quote(self.company, safe="")
 
     async def start(self) -> AsyncIterator[Request]:

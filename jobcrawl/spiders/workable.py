@@ -31,6 +31,7 @@ class WorkableSpider(ApiSpider):
       company=SLUG    the account slug, as in apply.workable.com/<SLUG> (required)
       base_url=URL    read another origin instead of https://apply.workable.com
       max_items=N     stop after N ads
+      source=NAME     the ads' source name (default workable:<company>)
 
     One request returns the whole account: its name (the ads' company) and its jobs.
     Stats: jobcrawl/api/pages, jobcrawl/api/items, and ApiSpider's error keys
@@ -47,7 +48,7 @@ class WorkableSpider(ApiSpider):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.company = self.args.company
-        self.source = f"workable:{self.company}"
+        self.name_source(f"workable:{self.company}")
 
     async def start(self) -> AsyncIterator[Request]:
         yield self.api_request(ACCOUNT_URL.format(slug=quote(self.company, safe="")),

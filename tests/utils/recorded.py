@@ -4,6 +4,7 @@
     with RecordedServer(routes) as server:
         server.url            # http://127.0.0.1:<port>
         server.requests       # every (path?query, headers) received, in order
+        server.answer("/jobs", Recorded.text("..."))  # the route answers otherwise now
 
 A route key is a path plus an optional query; the query matches whatever the order of
 its parameters. A request without a route gets the server's ``fallback`` answer, by default
@@ -63,6 +64,10 @@ class RecordedServer(LocalServer):
         self.fallback = fallback
         self.requests: list[Received] = []
         super().__init__(host)
+
+    def answer(self, target: str, answer: Recorded) -> None:
+        """Answer `target` with `answer` from now on (a board that changes between crawls)."""
+        self.routes[_key(target)] = answer
 
     def hits(self, path: str) -> int:
         """How many requests asked for `path` (any query)."""
