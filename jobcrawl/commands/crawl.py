@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import sys
 from typing import TYPE_CHECKING
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
+from jobcrawl.commands.options import did_you_mean
 from jobcrawl.runs.failures import EXIT_INCOMPLETE, crawl_exit_code, failures, missed_counts
 from jobcrawl.runs.state import remember_arguments
 
@@ -26,15 +28,30 @@ class Command(ScrapyCrawlCommand):
     for each request that failed after its retries. Exit codes, as the run
     status: 0 ok; 1 failed (or could not start); 3 incomplete (something was
     missed: running the same command again fetches it); 1 unhealthy (a health
-    monitor failed). So cron, systemd and CI notice.
+    monitor failed). So cron, systemd and CI notice. An unknown spider name is one
+    line on stderr ("did you mean ...") and exit 1; no spider name, a usage error (2).
     """
 
     def short_desc(self) -> str:
         return "Run a jobcrawl spider; exits 1 if the crawl failed, 3 if it missed pages or items"
 
-    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        super().process_options(args, opts)
+        # Checked before Scrapy starts its crawler process (and logs its start-up lines).
+        from scrapy.spiderloader import get_spider_loader
+
+        assert self.settings is not None
+        names = sorted(get_spider_loader(self.settings).list())
         if len(args) != 1:
-            raise UsageError("give exactly one spider name, e.g. `scrapy crawl jobposting`")
+            raise UsageError(f"give exactly one spider name, e.g. `scrapy crawl jobposting` "
+                             f"(spiders: {', '.join(names)})", print_help=False)
+        if args[0] not in names:
+            # One line, not Scrapy's KeyError traceback.
+            print(f"scrapy crawl: no spider named {args[0]!r}{did_you_mean(args[0], names)} "
+                  f"(spiders: {', '.join(names)})", file=sys.stderr)
+            raise SystemExit(1)
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.crawler_process
         crawler = self._create_crawler(args[0])
         # For the run record (crawl_runs.arguments, secrets masked).

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import difflib
 from datetime import date
+from typing import TYPE_CHECKING
 
 from scrapy.exceptions import UsageError
+
+if TYPE_CHECKING:
+    from collections.abc import Collection
 
 
 def date_option(value: str | None, option: str) -> date | None:
@@ -15,3 +20,9 @@ def date_option(value: str | None, option: str) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         raise UsageError(f"{option} {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def did_you_mean(value: str, choices: Collection[str]) -> str:
+    """", did you mean 'x'?" for the choice closest to a mistyped `value`, else ""."""
+    close = difflib.get_close_matches(value, list(choices), n=1)
+    return f", did you mean {close[0]!r}?" if close else ""
