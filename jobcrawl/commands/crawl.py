@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
-from jobcrawl.commands.options import did_you_mean
+from jobcrawl.commands.options import did_you_mean, refuse_yaml_cprofile
 from jobcrawl.runs.failures import EXIT_INCOMPLETE, crawl_exit_code, failures, missed_counts
 from jobcrawl.runs.state import remember_arguments
 
@@ -37,6 +37,7 @@ class Command(ScrapyCrawlCommand):
 
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         super().process_options(args, opts)
+        refuse_yaml_cprofile(opts)
         # Checked before Scrapy starts its crawler process (and logs its start-up lines).
         from scrapy.spiderloader import get_spider_loader
 
