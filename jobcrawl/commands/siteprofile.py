@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -183,12 +184,12 @@ def report_lines(read: PageRead, profile: Profile) -> list[str]:
         first, *rest = value.split("\n")
         lines.append(f"  {field.name:<{_NAME_WIDTH}}  {first}")
         lines += [f"  {'':<{_NAME_WIDTH}}  {line}" if line else "" for line in rest]
+    if read.item is not None:
+        lines += ["as stored:", *_stored_lines(read.item)]
     for field in found.empty:
         fallback = f" ({_FALLBACKS[field.name]})" if field.name in _FALLBACKS else ""
         lines.append(f"warning: {field.name} is empty: {profile.fields[field.name]} "
                      f"{field.why_empty}{fallback}")
-    if read.item is not None:
-        lines += ["as stored:", *_stored_lines(read.item)]
     if found.links and found.empty:
         lines.append(f"hint: listing.links finds {len(found.links)} ad link(s) here: "
                      "a listing page? (try it with --listing)")
@@ -244,4 +245,7 @@ def _as_json(read: PageRead, profile: Profile) -> dict[str, Any]:
         result["fields"] = {field.name: field.value for field in found.fields}
         result["empty"] = {field.name: f"{profile.fields[field.name]} {field.why_empty}"
                            for field in found.empty}
+    if read.item is not None:
+        result["item"] = json.loads(json.dumps(dataclasses.asdict(read.item),
+                                            default=lambda value: value.isoformat()))
     return result
