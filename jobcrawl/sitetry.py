@@ -121,7 +121,8 @@ class TrySpider(SiteSpider):
             if response.url.startswith("file:"):
                 page = response.replace(url=self.profile.start_urls[0])
             self.outcome = PageRead(response.url, response.status,
-                                    read_page(page, self.profile, self.kind), self._item(page))
+                                    read_page(page, self.profile, self.kind),
+                                    self._item(response))
 
     def _item(self, page: TextResponse) -> JobItem | None:
         """The ad's item, normalized as a crawl stores it (dates and salary read)."""
