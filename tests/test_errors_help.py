@@ -129,3 +129,20 @@ def test_crawl_without_one_spider_name_is_a_usage_error_listing_the_spiders(
     assert result.stderr.endswith(
         "error: give exactly one spider name, e.g. `scrapy crawl jobposting` "
         f"(spiders: {_spiders()})\n")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [(["jobposting"], "give -a url=URL[,URL...] and/or -a sitemap=URL"),
+     (["jobposting", "-a", "url=http://127.0.0.1:9/", "-a", "depth=two"],
+      "argument depth must be a whole number, got 'two'"),
+     (["greenhouse"], "spider greenhouse needs -a board=...")],
+)
+def test_a_bad_spider_argument_is_one_error_line_naming_it_and_exit_1(
+        sqlite_url: str, tmp_path: Path, args: list[str], message: str) -> None:
+    result = run_scrapy("crawl", *args, "-s", f"JOBCRAWL_DATABASE_URL={sqlite_url}",
+                        "-s", "LOG_LEVEL=WARNING")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    [line] = result.stderr.splitlines()
+    assert line.endswith(f" [jobcrawl.commands.crawl] ERROR: crawl cannot start: {message}")
