@@ -1,8 +1,9 @@
-"""Site profiles: YAML -> Profile, every error listed with its key; `scrapy profile check`."""
+"""Site profiles: YAML -> Profile, every error listed with its key; `scrapy siteprofile check`."""
 
 from __future__ import annotations
 
 import json
+import pstats
 import re
 from pathlib import Path
 from types import MappingProxyType
@@ -210,32 +211,69 @@ def test_duplicate_keys_are_errors_not_silently_the_last(tmp_path: Path) -> None
 
 # --- the command ------------------------------------------------------------------
 
-def test_profile_check_accepts_both_shipped_profiles() -> None:
-    result = run_scrapy("profile", "check", "profiles/demo-html.yaml", "profiles/demo-js.yaml")
+def test_siteprofile_check_accepts_both_shipped_profiles() -> None:
+    result = run_scrapy("siteprofile", "check", "profiles/demo-html.yaml", "profiles/demo-js.yaml")
     assert result.returncode == 0, result.stderr
     assert result.stdout == "profiles/demo-html.yaml: OK\nprofiles/demo-js.yaml: OK\n"
 
 
-def test_profile_check_lists_every_error_and_exits_1(tmp_path: Path) -> None:
+def test_siteprofile_check_lists_every_error_and_exits_1(tmp_path: Path) -> None:
     path = tmp_path / "broken.yaml"
     path.write_text(BROKEN_YAML, encoding="utf-8")
-    result = run_scrapy("profile", "check", str(path), "profiles/demo-html.yaml")
+    result = run_scrapy("siteprofile", "check", str(path), "profiles/demo-html.yaml")
     assert result.returncode == 1
     expected = [f"{path}: {error}" for error in BROKEN_ERRORS]
     assert result.stdout.splitlines() == [*expected, "profiles/demo-html.yaml: OK"]
 
 
-def test_profile_check_json_for_scripts(tmp_path: Path) -> None:
+def test_siteprofile_check_json_for_scripts(tmp_path: Path) -> None:
     path = tmp_path / "broken.yaml"
     path.write_text(BROKEN_YAML, encoding="utf-8")
     nordwind = str(FIXTURES / "site" / "nordwind.yaml")
-    result = run_scrapy("profile", "check", "--json", nordwind, str(path))
+    result = run_scrapy("siteprofile", "check", "--json", nordwind, str(path))
     assert result.returncode == 1
     assert json.loads(result.stdout) == {nordwind: [], str(path): BROKEN_ERRORS}
 
 
-@pytest.mark.parametrize("args", [[], ["check"], ["lint", "profiles/demo-html.yaml"]])
-def test_profile_without_action_or_path_is_a_usage_error(args: list[str]) -> None:
-    result = run_scrapy("profile", *args)
+@pytest.mark.parametrize("args", [[], ["check"], ["try"], ["lint", "profiles/demo-html.yaml"]])
+def test_siteprofile_without_action_or_path_is_a_usage_error(args: list[str]) -> None:
+    result = run_scrapy("siteprofile", *args)
     assert result.returncode == 2
-    assert "give an action and at least one profile" in result.stderr
+    assert result.stderr.endswith("error: give an action and at least one profile: check "
+                                  "PATH.yaml ... or try PATH.yaml [URL]\n")
+
+
+def test_the_old_name_still_works_with_a_deprecation_note() -> None:
+    result = run_scrapy("profile", "check", "profiles/demo-html.yaml")
+    assert result.returncode == 0
+    assert result.stdout == "profiles/demo-html.yaml: OK\n"
+    assert result.stderr == (
+        "scrapy profile is deprecated: use scrapy siteprofile (the same actions); the old "
+        "name is easily mixed up with Scrapy's --profile option, which writes cProfile "
+        "stats\n")
+
+
+@pytest.mark.parametrize("command", [["crawl", "site"], ["siteprofile", "check", "x.yaml"],
+                                     ["profile", "check", "x.yaml"]])
+def test_scrapys_cprofile_option_never_overwrites_a_yaml_file(
+        tmp_path: Path, command: list[str]) -> None:
+    # Scrapy's --profile FILE writes cProfile stats to FILE: a site profile would be lost.
+    path = tmp_path / "acme.yaml"
+    path.write_text("name: acme\n", encoding="utf-8")
+    result = run_scrapy(*command, "--profile", str(path),
+                        "-s", f"JOBCRAWL_DATABASE_URL=sqlite:///{tmp_path / 'jobs.db'}")
+    assert result.returncode == 2
+    assert path.read_text(encoding="utf-8") == "name: acme\n"
+    assert result.stderr.endswith(
+        f"error: --profile {path}: Scrapy's --profile option writes cProfile stats to FILE "
+        f"and would overwrite this YAML file; give a site profile as -a profile={path} "
+        f"(scrapy crawl site) or as an argument (scrapy siteprofile try {path})\n")
+
+
+def test_cprofile_still_profiles_a_siteprofile_check(tmp_path: Path) -> None:
+    stats = tmp_path / "check.prof"
+    result = run_scrapy("siteprofile", "check", "profiles/demo-html.yaml", "--profile",
+                        str(stats))
+    assert result.returncode == 0
+    assert result.stderr == f"scrapy: writing cProfile stats to {str(stats)!r}\n"
+    pstats.Stats(str(stats))  # a cProfile dump, readable

@@ -42,6 +42,16 @@ class SelectorSpec:
     attr: str | None = None
     join: str | None = None
 
+    def __str__(self) -> str:
+        """As a profile writes it: "css:.closing" plus any regex, attr and join."""
+        # The regex as written in YAML's single quotes (no doubled backslashes).
+        extras = [f"{name} '{value}'" for name, value in (
+            ("regex", self.regex.pattern if self.regex else None), ("attr", self.attr))
+            if value is not None]
+        if self.join is not None:
+            extras.append(f"join {self.join!r}")
+        return f"{self.kind}:{self.query}" + (f" ({', '.join(extras)})" if extras else "")
+
     @property
     def browser_selector(self) -> str:
         """The selector in Playwright's syntax ("css=..." / "xpath=...")."""

@@ -146,6 +146,7 @@ class _Reader:
 def _text(node: HtmlElement) -> str:
     for element in node.iter():
         if not isinstance(element.tag, str) or element.tag in _CLEANED_TAGS:
-            return html_text.etree_to_text(_CLEANER.clean_html(node))
+            return tree_text(_CLEANER.clean_html(node), html_text.NEWLINE_TAGS,
+                             html_text.DOUBLE_NEWLINE_TAGS)
     # html_text's reading with its own block tags, as extruct does, in half the time.
     return tree_text(node, html_text.NEWLINE_TAGS, html_text.DOUBLE_NEWLINE_TAGS)

@@ -7,13 +7,15 @@ from weakref import WeakKeyDictionary
 
 from lxml.html import HTMLParser
 from parsel.selector import create_root_node
-from scrapy.http import HtmlResponse
+from scrapy.http import HtmlResponse, JsonResponse, TextResponse, XmlResponse
 from scrapy.utils.response import get_base_url
 
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
-    from scrapy.http import TextResponse
+    from scrapy.http import Response
 
+# Content types a page may be sent as; "" (none) and octet-stream: the body decides.
+_PAGE_TYPES = ("text/", "application/xhtml+xml", "application/octet-stream")
 _TREES: WeakKeyDictionary[TextResponse, HtmlElement] = WeakKeyDictionary()
 
 
@@ -39,3 +41,23 @@ def page_tree(response: TextResponse) -> HtmlElement:
 def xpath_strings(response: TextResponse, query: str) -> list[str]:
     """The string results of an XPath over the page, as plain str (not tied to the tree)."""
     return [str(value) for value in page_tree(response).xpath(query)]
+
+
+def content_type(response: Response) -> str:
+    """The response's media type ("application/json"), lower case; "" without one."""
+    value = response.headers.get(b"Content-Type", b"") or b""
+    return value.decode("latin-1").split(";")[0].strip().lower()
+
+
+def is_html_page(response: Response) -> bool:
+    """True for a page to read as HTML: not JSON, XML, an image, a PDF or other document.
+
+    Scrapy guesses the response class from the body when the Content-Type is one it
+    does not know, and a short PDF or image can pass for text: a Content-Type that
+    names another kind of document is believed first.
+    """
+    kind = content_type(response)
+    if kind and not kind.startswith(_PAGE_TYPES):
+        return False
+    return isinstance(response, TextResponse) and not isinstance(
+        response, JsonResponse | XmlResponse)

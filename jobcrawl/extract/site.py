@@ -1,4 +1,5 @@
-"""A site profile's selectors applied to a page: ad links, next pages, one JobItem."""
+"""A site profile's selectors applied to a page: ad links, next pages, one JobItem, and
+what each selector found (`scrapy siteprofile try`)."""
 
 from __future__ import annotations
 
@@ -84,6 +85,24 @@ def select_text(selector: Selector, spec: SelectorSpec, *, paragraphs: bool = Fa
     return texts[0] if join is None else join.join(texts)
 
 
+def why_empty(selector: Selector, spec: SelectorSpec) -> str:
+    """Why select_text(selector, spec) found nothing, in words (for `siteprofile try`)."""
+    nodes = _matches(selector, spec)
+    if not nodes:
+        return "matches nothing on this page"
+    count = f"{len(nodes)} match{'es' if len(nodes) > 1 else ''}"
+    if spec.attr is not None and all(_raw(node, spec.attr) is None for node in nodes):
+        return f"{count}, none with the attribute {spec.attr}"
+    texts = [html_to_text(raw) for node in nodes if (raw := _raw(node, spec.attr))]
+    texts = [text for text in texts if text.strip()]
+    if not texts:
+        return f"{count}, all without text"
+    assert spec.regex is not None  # a match with text and no regex is never empty
+    first = clean_line(texts[0]) or ""
+    shown = first if len(first) <= 60 else first[:59] + "…"
+    return f"{count}; the regex {spec.regex.pattern!r} gives nothing from {shown!r}"
+
+
 def select_links(response: TextResponse, spec: SelectorSpec) -> list[str]:
     """Absolute http(s) URLs, in page order, without fragments or repeats.
 
@@ -155,3 +174,45 @@ def to_item(response: TextResponse, profile: Profile, *, scraped_at: datetime) -
         closing_date_raw=values.get("closing_date"),
     )
     return SiteAd(item, missing)
+
+
+@dataclass(frozen=True)
+class FieldFound:
+    """What one field's selector found on a page: its text, or why there is none."""
+
+    name: str
+    value: str | None
+    why_empty: str | None = None
+
+
+@dataclass(frozen=True)
+class PageFound:
+    """What a profile's selectors found on one page, read as a listing or an ad page.
+
+    Both kinds get the ad links and next pages (on an ad page: a hint that it may be
+    a listing); only an ad page gets its fields, in the profile's order.
+    """
+
+    kind: str
+    links: tuple[str, ...]
+    next_pages: tuple[str, ...]
+    fields: tuple[FieldFound, ...] = ()
+
+    @property
+    def empty(self) -> tuple[FieldFound, ...]:
+        return tuple(found for found in self.fields if found.value is None)
+
+
+def read_page(response: TextResponse, profile: Profile, kind: str) -> PageFound:
+    """Every selector of `profile` that applies to a page of `kind` ("listing" or "ad"),
+    read exactly as the site spider reads it."""
+    links = tuple(ad_links(response, profile))
+    pages = tuple(next_pages(response, profile))
+    if kind == "listing":
+        return PageFound(kind, links, pages)
+    fields = []
+    for name, spec in profile.fields.items():
+        value = select_text(response.selector, spec, paragraphs=name in PARAGRAPH_FIELDS)
+        why = None if value is not None else why_empty(response.selector, spec)
+        fields.append(FieldFound(name, value, why))
+    return PageFound(kind, links, pages, tuple(fields))

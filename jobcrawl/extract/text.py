@@ -118,6 +118,16 @@ def _drop(element: lxml.etree._Element) -> None:
 
 
 _PUNCT_AFTER = frozenset(',:;.!?")')
+# Inline elements that can split a word's letters: "19<sup>th</sup>", "<b>3</b>rd".
+_INLINE_TAGS = frozenset({"sup", "sub", "span", "b", "strong", "i", "em", "u", "small", "font",
+                          "mark", "abbr"})
+_ORDINAL_SUFFIX = re.compile(r"(?:st|nd|rd|th)\b", re.IGNORECASE)
+
+
+def _ordinal_suffix(prev: str, raw: str, tag: object) -> bool:
+    """True when `raw` goes on an ordinal's number with nothing between: "19" + "th"."""
+    return (tag in _INLINE_TAGS and prev[-1:].isdigit() and not raw[0].isspace()
+            and _ORDINAL_SUFFIX.match(raw) is not None)
 
 
 def tree_text(
@@ -131,6 +141,9 @@ def tree_text(
     break around newline_tags, a space between inline texts unless punctuation follows
     or "(" precedes. Whitespace is collapsed with str.split, which splits on exactly
     the characters html_text's regex matches, instead of a regex per text node.
+    One difference: an ordinal split by an inline element stays whole
+    ("19<sup>th</sup> March" reads "19th March", not "19 th March") so that dates
+    written that way are found.
     lxml's iterwalk skips comments and processing instructions, and their tails with
     them: drop them first (html_to_text does).
     """
@@ -150,13 +163,15 @@ def tree_text(
                 chunks.append("\n")
             breaks = 1
 
-    def add_text(raw: str | None) -> None:
+    def add_text(raw: str | None, tag: object) -> None:
         nonlocal prev, breaks
         text = " ".join(raw.split()) if raw else ""
         if not text:
             return
-        if breaks or not (prev[-1].isspace() or (text[0] not in _PUNCT_AFTER
-                                                 and prev[-1] != "(")):
+        assert raw is not None
+        joined = breaks or not (prev[-1].isspace() or (text[0] not in _PUNCT_AFTER
+                                                       and prev[-1] != "("))
+        if joined or _ordinal_suffix(prev, raw, tag):
             chunks.append(text)
         else:
             chunks.extend((" ", text))
@@ -165,9 +180,9 @@ def tree_text(
     for event, element in lxml.etree.iterwalk(tree, events=("start", "end")):
         add_newlines(element.tag)
         if event == "start":
-            add_text(element.text)
+            add_text(element.text, element.tag)
         elif element is not tree:
-            add_text(element.tail)
+            add_text(element.tail, element.tag)
     return "".join(chunks).strip()
 
 

@@ -20,10 +20,11 @@ from jobcrawl.extract.closed import closed_notice
 from jobcrawl.extract.jobposting import source_for, to_item
 from jobcrawl.extract.jsonld import extract_postings
 from jobcrawl.extract.links import listing_links
+from jobcrawl.extract.page import content_type, is_html_page
 from jobcrawl.items import JobItem
 from jobcrawl.recrawl.marks import report_closed, report_gone, report_page
 from jobcrawl.recrawl.state import AD_SOURCE_META
-from jobcrawl.runs.misslog import PAGE_META
+from jobcrawl.runs.misslog import PAGE_META, MissLog
 
 if TYPE_CHECKING:
     from twisted.python.failure import Failure
@@ -184,11 +185,11 @@ class JobPostingSpider(SitemapSpider):
     def parse_listing(self, response: Response, depth: int = 0) -> Iterator[Any]:
         """A start or pagination page: its postings, its next pages, its ad links."""
         self.crawler.stats.inc_value("jobcrawl/jobposting/listing_pages")
-        if not isinstance(response, TextResponse):
-            self.crawler.stats.inc_value("jobcrawl/jobposting/not_html")
+        page = self._html_page(response, "listing")
+        if page is None:
             return
-        yield from self._items(response, count_missing=False)
-        yield from self._follow_links(response, depth)
+        yield from self._items(page, count_missing=False)
+        yield from self._follow_links(page, depth)
 
     def parse_ad(self, response: Response, depth: int | None = None) -> Iterator[Any]:
         """A page that should hold a posting; without one it may be a sub-listing."""
@@ -198,9 +199,10 @@ class JobPostingSpider(SitemapSpider):
             stats.inc_value("jobcrawl/jobposting/gone_pages")
             report_gone(self.crawler, self.source_for(response.url), response.url, response.status)
             return
-        if not isinstance(response, TextResponse):
-            stats.inc_value("jobcrawl/jobposting/not_html")
+        page = self._html_page(response, "ad")
+        if page is None:
             return
+        response = page
         items = list(self._items(response, count_missing=True))
         notice = closed_notice(response.text)
         if notice is not None:
@@ -216,6 +218,30 @@ class JobPostingSpider(SitemapSpider):
         if hub:
             # A category page or hub between the start page and the ads.
             yield from self._follow_links(response, depth)
+
+    def _html_page(self, response: Response, kind: str) -> TextResponse | None:
+        """The response when it is an HTML page; None (counted, logged) for JSON, XML,
+        images, PDFs and other documents, which hold no page to read.
+
+        A listing page that is not HTML is missed (jobcrawl/missed/listing: the run is
+        incomplete, and the listing too, so nothing expires as unlisted): its ads were
+        never seen. A linked page that is not HTML (a PDF job description) is left out.
+        """
+        if is_html_page(response):
+            assert isinstance(response, TextResponse)
+            return response
+        self.crawler.stats.inc_value("jobcrawl/jobposting/not_html")
+        reason = f"not HTML ({content_type(response) or 'no Content-Type'})"
+        if kind != "listing":
+            logger.info("%s page %s is %s: skipped", kind, response.url, reason)
+            return None
+        self._failed_listings += 1
+        hint = next((text for word, text in _NOT_HTML_HINTS if word in reason), "")
+        logger.warning("listing page %s is %s: nothing to read%s", response.url, reason, hint)
+        misses = self.crawler.get_extension(MissLog)
+        if misses is not None:
+            misses.record("listing", response.url, reason, response.status)
+        return None
 
     def _follow_links(self, response: TextResponse, depth: int) -> Iterator[Request]:
         links = listing_links(response, allow=self.allow)
@@ -241,6 +267,13 @@ class JobPostingSpider(SitemapSpider):
             stats.inc_value("jobcrawl/jobposting/postings")
             yield to_item(posting, response, source=source, scraped_at=scraped_at)
         return len(found.postings)
+
+
+# By a word of the content type: what the user may have meant instead.
+_NOT_HTML_HINTS = (
+    ("xml", " (a sitemap goes in -a sitemap=URL; a job feed: scrapy crawl feed -a url=URL)"),
+    ("json", " (a board's JSON API has a spider of its own: see docs/sources.md)"),
+)
 
 
 def _sitemap_location(url: str) -> str:
