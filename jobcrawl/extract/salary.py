@@ -296,3 +296,29 @@ def _money_start(text: str, digit: int) -> int | None:
     """Where the currency right before the digit at `digit` starts, or None without one."""
     found = _MONEY_BEFORE.search(text, max(0, digit - 5), digit)
     return found.start() if found is not None else None
+
+
+# "Bi-Weekly", "Semi-Monthly": no period of the five, though "weekly" is part of the word.
+_MULTIPLE_PERIOD = re.compile(r"\b(?:bi|semi)\W?(?:weekly|monthly|annual(?:ly)?)", re.I)
+
+
+def salary_from_parts(low: Any = None, high: Any = None, currency: str | None = None,
+                      unit: str | None = None, raw: str | None = None) -> Salary:
+    """A Salary from separate fields, as feeds write them (NEOGOV's minimumSalary,
+    maximumSalary, salaryCurrency, salaryInterval; EngageATS's salaryRangeFrom/To).
+
+    Amounts may carry their currency ("£24,454"). `raw` is the feed's own salary text,
+    kept as written; without it a compact text is made ("USD 22.5-33 per Hour").
+    A period that is none of the five (bi-weekly) stays None.
+    """
+    low_value, high_value = to_amount(low), to_amount(high)
+    if low_value is not None and high_value is not None and low_value > high_value:
+        low_value, high_value = high_value, low_value
+    amounts = " ".join(text for text in (low, high) if isinstance(text, str))
+    code = currency_code(currency) or (_find_currency(amounts) if amounts else None)
+    multiple = isinstance(unit, str) and _MULTIPLE_PERIOD.search(unit) is not None
+    period = None if multiple else normalize_period(unit)
+    # "Bi-Weekly" written as "BiWeekly", so that reading the text later finds no "weekly".
+    shown = re.sub(r"\W", "", unit) if multiple and unit else unit
+    text = clean_line(raw) or _describe(code, low_value, high_value, shown)
+    return Salary(text, low_value, high_value, code, period)
