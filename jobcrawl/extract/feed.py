@@ -85,6 +85,8 @@ DOMAIN_FIELDS = {
 COMPANY_IN_TITLE_HOSTS = ("weworkremotely.com",)
 
 _NAME_NOISE = re.compile(r"[-_.]")
+# "at_one_school" (a school feed's Job_location): a code for where the job sits, no place.
+_CODE = re.compile(r"[a-z]+(?:_[a-z]+)+")
 _RDF_ABOUT = f"{{{RDF_NS}}}about"
 
 
@@ -162,7 +164,8 @@ class _Children:
 def _location(children: _Children) -> str | None:
     """"City, Region, Country"; a plain <location> or the postcode stands in for the city."""
     parts: list[str] = []
-    place = children.line(CITY) or children.line(LOCATION) or children.line(POSTCODE)
+    located = (text for text in children.lines(LOCATION) if not _CODE.fullmatch(text))
+    place = children.line(CITY) or next(located, None) or children.line(POSTCODE)
     for part in (place, children.line(REGION), children.line(COUNTRY)):
         if part and part not in parts:
             parts.append(part)
