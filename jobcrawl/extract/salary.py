@@ -22,13 +22,14 @@ PERIOD_WORDS = {
 }  # fmt: skip
 _PERIOD_BY_WORD = {word: period for period, words in PERIOD_WORDS.items() for word in words}
 _PERIOD_PHRASES = {
-    "hour": r"per\s+hour|an\s+hour|/\s*(?:hour|hr|h)\b|\bhourly\b|\bp\.?\s?h\b|pro\s+stunde",
+    "hour": r"per\s+hour|an\s+hour|/\s*(?:hour|hr|h)\b|\bhourly\b|\bp\.?\s?h\b|pro\s+stunde"
+    r"|por\s+hora",
     "day": r"per\s+day|a\s+day|/\s*day\b|\bdaily\b|per\s+diem|\bp\.?d\b|pro\s+tag\b",
     "week": r"per\s+week|a\s+week|/\s*(?:week|wk)\b|\bweekly\b|\bp\.?w\b|pro\s+woche",
     "month": r"per\s+(?:calendar\s+)?month|a\s+month|/\s*(?:month|mo|mth)\b|\bmonthly\b"
-    r"|\bp\.?c\.?m\b|pro\s+monat",
+    r"|\bp\.?c\.?m\b|pro\s+monat|al\s+mes\b|\bmensual(?:es)?\b",
     "year": r"per\s+(?:annum|year)|a\s+year|/\s*(?:year|yr|annum)\b|\bannual(?:ly)?\b"
-    r"|\byearly\b|\bp\.?a\b|pro\s+jahr",
+    r"|\byearly\b|\bp\.?a\b|pro\s+jahr|al\s+año|\banuales?\b",
 }
 _PERIOD = re.compile("|".join(f"(?P<{p}>{rx})" for p, rx in _PERIOD_PHRASES.items()), re.I)
 
@@ -51,8 +52,10 @@ _AMOUNT = (
     rf"(?:{_SYMBOL}|\b(?:{'|'.join(ISO_CODES)})\b)?\s?"
     r"(?:\d{1,3}(?:[,.\u00a0 ]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d+)?)(?:\s?[kK]\b)?"
 )
+# A symbol may follow the amount, as in most of Europe: "18.000 € - 20.000 €".
 _RANGE = re.compile(
-    rf"(?P<low>{_AMOUNT})(?:\s*(?:-|–|—|to|and)\s*(?P<high>{_AMOUNT}))?(?P<plus>\s*\+)?", re.I
+    rf"(?P<low>{_AMOUNT})(?:\s?(?:{_SYMBOL}))?"
+    rf"(?:\s*(?:-|–|—|to|and)\s*(?P<high>{_AMOUNT}))?(?P<plus>\s*\+)?", re.I
 )
 _ONE_AMOUNT = re.compile(_AMOUNT, re.I)
 _MONEY = (
