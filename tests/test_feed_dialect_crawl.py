@@ -37,6 +37,8 @@ def server() -> Iterator[RecordedServer]:
     routes = {route(URLS[name]): Recorded.file(FEEDS / f"{name}.xml",
                                                content_type="application/xml")
               for name in DIALECTS if name != "jobatus"}
+    routes["/catalog.xml"] = Recorded(b"<?xml version='1.0'?><catalog><book><title>X</title>"
+                                      b"</book></catalog>", content_type="application/xml")
     routes[route(URLS["jobatus"])] = Recorded(
         gzip.compress((FEEDS / "jobatus.xml").read_bytes()), content_type="application/gzip")
     with RecordedServer(routes) as recorded:
@@ -143,3 +145,18 @@ def test_every_dialect_in_one_crawl_stores_each_ad_once_with_its_fields(
         contract_type="contract", description="Six-month contract.",
         date_posted="2024-03-04", closing_date="2024-04-03",
         closing_date_raw="Wed, 03 Apr 2024 09:30:00 +0000", closing_date_source="structured")
+
+
+def test_a_feed_of_no_known_dialect_fails_naming_its_root_and_the_dialects_known(
+    server: RecordedServer, sqlite_url: str, tmp_path: Path
+) -> None:
+    code, stats, _ = crawl_api(
+        "feed", "-a", f"url=https://books.example.net/catalog.xml,{URLS['jooble']}",
+        "-a", f"base_url={server.url}", db_url=sqlite_url, tmp_path=tmp_path)
+    assert code == 1
+    assert stats["jobcrawl/feed/unknown_dialect"] == 1
+    message = stats["jobcrawl/failed/feed"]
+    assert message.startswith(f"{server.url}/catalog.xml is not a job feed: "
+                              "root element <catalog> is none of the dialects known: ")
+    assert "Jooble" in message and "feed profile (-a profile=FILE.yaml)" in message
+    assert stats["jobcrawl/store/new"] == 2  # the other feed is still read
