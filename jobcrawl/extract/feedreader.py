@@ -16,20 +16,40 @@ RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RSS1_NS = "http://purl.org/rss/1.0/"
 RSS090_NS = "http://my.netscape.com/rdf/simple/0.9/"
 
-# The root element names the dialect: RSS 2.0 (and RSS 1.0's rdf:RDF), Atom 1.0, and the
-# "Indeed-style" job feed that aggregators take (<source> or <jobs> holding <job>s).
+# The root element names the dialect: RSS 2.0 (and RSS 1.0's rdf:RDF, and a bare <channel>
+# as Vacancy Poster sends it), Atom 1.0, the "Indeed-style" job feed that aggregators take
+# (<source> or <jobs> holding <job>s: Indeed, Jooble, Careerjet, Jobrapido), and
+# Broadbean's <items> of <item> records.
 DIALECTS = {
     "rss": "rss",
     f"{{{RDF_NS}}}RDF": "rss",
+    "channel": "rss",
     f"{{{ATOM_NS}}}feed": "atom",
     "source": "jobs",
     "jobs": "jobs",
+    "items": "items",
 }
 ENTRY_TAGS = {
     "rss": frozenset({"item", f"{{{RSS1_NS}}}item", f"{{{RSS090_NS}}}item"}),
     "atom": frozenset({f"{{{ATOM_NS}}}entry"}),
     "jobs": frozenset({"job"}),
+    "items": frozenset({"item"}),
 }
+# Under any other root, the first of these among its children names the dialect: Jobatus
+# and Trovit put their <ad>s under a root of their own name, school groups their
+# <Vacancy>s under <Vacancies>.
+RECORD_DIALECTS = {"job": "jobs", "ad": "ads", "item": "items", "vacancy": "vacancies",
+                   "Vacancy": "vacancies"}
+# An unknown root is refused after this many children without a record among them (or
+# this many elements in all), so that a large document that is no feed is not read whole.
+MAX_HEADER_CHILDREN = 50
+MAX_HEADER_ELEMENTS = 10_000
+KNOWN_DIALECTS = (
+    "RSS <rss>/<rdf:RDF>/<channel> of <item> (with job extensions: NEOGOV, EngageATS, "
+    "We Work Remotely, WP Job Manager, school <Vacancy> records), Atom <feed> of <entry>, "
+    "<source>/<jobs> of <job> (Indeed, Jooble, Careerjet, Jobrapido), <items> of <item> "
+    "(Broadbean), or <job>/<ad>/<Vacancy> records under any root (Jobatus, Trovit)"
+)
 # Enough recovered-error messages to show what is wrong with a feed, not all of them.
 KEPT_ERRORS = 5
 # Bytes kept from the end of the document: room for "</rss>" after any trailing comment;
@@ -55,8 +75,8 @@ class UnknownDialect(FeedError):
 
     def __init__(self, root: str) -> None:
         super().__init__(
-            f"root element <{root}> is not an RSS <rss>/<rdf:RDF>, an Atom <feed>, "
-            "or a job feed <source>/<jobs>"
+            f"root element <{root}> is none of the dialects known: {KNOWN_DIALECTS}; "
+            "another XML dialect can be read with a feed profile (-a profile=FILE.yaml)"
         )
         self.root = root
 
@@ -102,24 +122,31 @@ class _Ends:
 
 
 class FeedReader:
-    """Yields the entries (RSS <item>, Atom <entry>, <job>) of one feed as the parser reaches them.
+    """Yields the entries (RSS <item>, Atom <entry>, <job>, <ad> ...) of one feed as the parser
+    reaches them.
 
     Memory stays flat whatever the document's size: an entry is cleared, and dropped from
     its parent, once the consumer has moved past it. Each entry is held back until the
     next one starts (or the document ends) so that a document cut short never yields its
     last, possibly incomplete, entry; `truncated` then says so.
 
+    The root element names the dialect (DIALECTS); under another root the first record
+    element among its children does (RECORD_DIALECTS). With `item` (a feed profile's
+    entry element: "{namespace}name", or a bare name matched in any namespace) every
+    such element is an entry, under any root, and the dialect is "profile".
+
     The parser recovers from the usual damage in hand-made feeds (a bare "&", an HTML
     entity such as &nbsp; that XML does not define); `error_count` and `errors` report it.
     Entities declared in a DTD are never expanded and nothing is fetched from the network.
 
-    Raises UnknownDialect at the first element when the root is not a feed, FeedError
-    for a document without any element, and lxml.etree.XMLSyntaxError when libxml2
-    cannot recover at all.
+    Raises UnknownDialect when the document is not a feed (at its root, or after its
+    first children), FeedError for a document without any element, and
+    lxml.etree.XMLSyntaxError when libxml2 cannot recover at all.
     """
 
-    def __init__(self, stream: IO[bytes]) -> None:
+    def __init__(self, stream: IO[bytes], *, item: str | None = None) -> None:
         self._stream = _Ends(stream)
+        self._item = item
         self.dialect: str | None = None
         self.finished = False
         self.truncated = False
@@ -139,15 +166,27 @@ class FeedReader:
         )
         root: etree._Element | None = None
         entry_tags: frozenset[str] = frozenset()
+        finder: _RecordFinder | None = None
+        # A profile's bare item name also matches it in a default namespace.
+        any_namespace = f"}}{self._item}" if self._item and "{" not in self._item else None
         depth = 0  # open entry elements: an <item> inside an <item> is part of the outer one
         pending: etree._Element | None = None
         for event, element in parser:
             if root is None:
-                root, self.dialect = element, _dialect(element.tag)
-                entry_tags = ENTRY_TAGS[self.dialect]
-            elif element.tag not in entry_tags:
+                root = element
+                self.dialect, entry_tags = self._root_dialect(element.tag)
+                finder = _RecordFinder(element) if self.dialect is None else None
                 continue
-            elif event == "start":
+            if finder is not None:
+                found = finder.see(event, element)
+                if found is None:
+                    continue
+                (self.dialect, entry_tags), finder = found, None
+            if element.tag not in entry_tags:
+                if any_namespace is None or not str(element.tag).endswith(any_namespace):
+                    continue
+                entry_tags = entry_tags | {element.tag}
+            if event == "start":
                 if depth == 0 and pending is not None:
                     yield pending
                     _release(pending)
@@ -160,10 +199,18 @@ class FeedReader:
         if root is None:
             begins = self._stream.head.decode("utf-8", "replace")
             raise FeedError(f"no XML element found in a document that begins {begins!r}")
+        if self.dialect is None:
+            raise UnknownDialect(_qualified(root.tag))
         self._finish(parser, root)
         if pending is not None and not self.truncated:
             yield pending
             _release(pending)
+
+    def _root_dialect(self, tag: object) -> tuple[str | None, frozenset[str]]:
+        if self._item is not None:
+            return "profile", frozenset({self._item})
+        dialect = DIALECTS.get(tag) if isinstance(tag, str) else None
+        return dialect, ENTRY_TAGS.get(dialect or "", frozenset())
 
     def _finish(self, parser: etree.iterparse, root: etree._Element) -> None:
         errors = [e for e in parser.error_log if e.level >= etree.ErrorLevels.ERROR]
@@ -175,11 +222,30 @@ class FeedReader:
         self.finished = True
 
 
-def _dialect(tag: object) -> str:
-    dialect = DIALECTS.get(tag) if isinstance(tag, str) else None
-    if dialect is None:
-        raise UnknownDialect(_qualified(tag))
-    return dialect
+class _RecordFinder:
+    """Under a root no dialect names, looks for the first record element among its children."""
+
+    def __init__(self, root: etree._Element) -> None:
+        self._root = root
+        self._level = 1  # inside the root
+        self._children = 0
+        self._elements = 0
+
+    def see(self, event: str, element: etree._Element) -> tuple[str, frozenset[str]] | None:
+        """(dialect, entry tags) once a record starts; UnknownDialect past the limits."""
+        if event == "end":
+            self._level -= 1
+            return None
+        if self._level == 1:
+            dialect = RECORD_DIALECTS.get(element.tag) if isinstance(element.tag, str) else None
+            if dialect is not None:
+                return dialect, frozenset({element.tag})
+            self._children += 1
+        self._level += 1
+        self._elements += 1
+        if self._children > MAX_HEADER_CHILDREN or self._elements > MAX_HEADER_ELEMENTS:
+            raise UnknownDialect(_qualified(self._root.tag))
+        return None
 
 
 def _qualified(tag: object) -> str:

@@ -30,10 +30,13 @@ CONTRACT_TYPES = {
     "seasonal": "temporary", "casual": "temporary",
     "intern": "internship", "internship": "internship",
     "volunteer": "volunteer", "voluntary": "volunteer", "volunteering": "volunteer",
+    # Spanish, as Jobatus and other Spanish aggregators write it.
+    "indefinido": "permanent", "temporal": "temporary", "practicas": "internship",
 }  # fmt: skip
 CONTRACT_TIMES = {
     "full_time": "full_time", "fulltime": "full_time", "ft": "full_time",
     "part_time": "part_time", "parttime": "part_time", "pt": "part_time",
+    "jornada_completa": "full_time", "jornada_parcial": "part_time", "media_jornada": "part_time",
 }  # fmt: skip
 # No pay is negative, and none reaches a hundred billion in any currency (a billion
 # rupiah a year is a real salary): such numbers are typing errors or junk.

@@ -22,13 +22,14 @@ PERIOD_WORDS = {
 }  # fmt: skip
 _PERIOD_BY_WORD = {word: period for period, words in PERIOD_WORDS.items() for word in words}
 _PERIOD_PHRASES = {
-    "hour": r"per\s+hour|an\s+hour|/\s*(?:hour|hr|h)\b|\bhourly\b|\bp\.?\s?h\b|pro\s+stunde",
+    "hour": r"per\s+hour|an\s+hour|/\s*(?:hour|hr|h)\b|\bhourly\b|\bp\.?\s?h\b|pro\s+stunde"
+    r"|por\s+hora",
     "day": r"per\s+day|a\s+day|/\s*day\b|\bdaily\b|per\s+diem|\bp\.?d\b|pro\s+tag\b",
     "week": r"per\s+week|a\s+week|/\s*(?:week|wk)\b|\bweekly\b|\bp\.?w\b|pro\s+woche",
     "month": r"per\s+(?:calendar\s+)?month|a\s+month|/\s*(?:month|mo|mth)\b|\bmonthly\b"
-    r"|\bp\.?c\.?m\b|pro\s+monat",
+    r"|\bp\.?c\.?m\b|pro\s+monat|al\s+mes\b|\bmensual(?:es)?\b",
     "year": r"per\s+(?:annum|year)|a\s+year|/\s*(?:year|yr|annum)\b|\bannual(?:ly)?\b"
-    r"|\byearly\b|\bp\.?a\b|pro\s+jahr",
+    r"|\byearly\b|\bp\.?a\b|pro\s+jahr|al\s+año|\banuales?\b",
 }
 _PERIOD = re.compile("|".join(f"(?P<{p}>{rx})" for p, rx in _PERIOD_PHRASES.items()), re.I)
 
@@ -51,8 +52,10 @@ _AMOUNT = (
     rf"(?:{_SYMBOL}|\b(?:{'|'.join(ISO_CODES)})\b)?\s?"
     r"(?:\d{1,3}(?:[,.\u00a0 ]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d+)?)(?:\s?[kK]\b)?"
 )
+# A symbol may follow the amount, as in most of Europe: "18.000 € - 20.000 €".
 _RANGE = re.compile(
-    rf"(?P<low>{_AMOUNT})(?:\s*(?:-|–|—|to|and)\s*(?P<high>{_AMOUNT}))?(?P<plus>\s*\+)?", re.I
+    rf"(?P<low>{_AMOUNT})(?:\s?(?:{_SYMBOL}))?"
+    rf"(?:\s*(?:-|–|—|to|and)\s*(?P<high>{_AMOUNT}))?(?P<plus>\s*\+)?", re.I
 )
 _ONE_AMOUNT = re.compile(_AMOUNT, re.I)
 _MONEY = (
@@ -296,3 +299,29 @@ def _money_start(text: str, digit: int) -> int | None:
     """Where the currency right before the digit at `digit` starts, or None without one."""
     found = _MONEY_BEFORE.search(text, max(0, digit - 5), digit)
     return found.start() if found is not None else None
+
+
+# "Bi-Weekly", "Semi-Monthly": no period of the five, though "weekly" is part of the word.
+_MULTIPLE_PERIOD = re.compile(r"\b(?:bi|semi)\W?(?:weekly|monthly|annual(?:ly)?)", re.I)
+
+
+def salary_from_parts(low: Any = None, high: Any = None, currency: str | None = None,
+                      unit: str | None = None, raw: str | None = None) -> Salary:
+    """A Salary from separate fields, as feeds write them (NEOGOV's minimumSalary,
+    maximumSalary, salaryCurrency, salaryInterval; EngageATS's salaryRangeFrom/To).
+
+    Amounts may carry their currency ("£24,454"). `raw` is the feed's own salary text,
+    kept as written; without it a compact text is made ("USD 22.5-33 per Hour").
+    A period that is none of the five (bi-weekly) stays None.
+    """
+    low_value, high_value = to_amount(low), to_amount(high)
+    if low_value is not None and high_value is not None and low_value > high_value:
+        low_value, high_value = high_value, low_value
+    amounts = " ".join(text for text in (low, high) if isinstance(text, str))
+    code = currency_code(currency) or (_find_currency(amounts) if amounts else None)
+    multiple = isinstance(unit, str) and _MULTIPLE_PERIOD.search(unit) is not None
+    period = None if multiple else normalize_period(unit)
+    # "Bi-Weekly" written as "BiWeekly", so that reading the text later finds no "weekly".
+    shown = re.sub(r"\W", "", unit) if multiple and unit else unit
+    text = clean_line(raw) or _describe(code, low_value, high_value, shown)
+    return Salary(text, low_value, high_value, code, period)

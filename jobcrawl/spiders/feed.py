@@ -12,10 +12,12 @@ from typing import IO, TYPE_CHECKING, Annotated, Any, ClassVar
 from lxml import etree
 from pydantic import BeforeValidator
 
-from jobcrawl.config.arguments import ArgFlag, required, url_list
+from jobcrawl.config.arguments import ArgFlag, Text, required, url_list
+from jobcrawl.config.feedprofiles import FeedProfile, load_feed_profile
 from jobcrawl.config.types import positive_int
 from jobcrawl.downloader.stream import STREAM_TO_FILE, StreamedResponse
 from jobcrawl.extract.feed import FeedContext, source_for, to_item
+from jobcrawl.extract.feedprofile import profile_item
 from jobcrawl.extract.feedreader import FeedError, FeedReader, UnknownDialect, unpacked
 from jobcrawl.runs.failures import mark_failed
 from jobcrawl.spiders.api import ApiArguments, ApiSpider
@@ -39,16 +41,21 @@ def _feed_urls(raw: str) -> tuple[str, ...]:
 class FeedArguments(ApiArguments):
     url: Annotated[tuple[str, ...], BeforeValidator(_feed_urls)]
     dayfirst: ArgFlag = None
+    profile: Text = None
 
 
 class FeedSpider(ApiSpider):
     """Reads job feeds and yields one JobItem per entry; each feed's root names its dialect.
 
     Arguments:
-      url=URL[,URL...]     the feeds: RSS 2.0 (or 1.0), Atom, or Indeed-style XML
-                           (<source>/<jobs> of <job>), plain or gzipped (required)
-      dayfirst=true|false  how to read 03/04/2024 (default: JOBCRAWL_DATES_DAYFIRST);
-                           US boards write month first: dayfirst=false
+      url=URL[,URL...]     the feeds: RSS 2.0 (or 1.0), Atom, or the record feeds of
+                           aggregators and ATSs (<source>/<jobs> of <job>, <items>,
+                           <ad>s ...: jobcrawl.extract.feedreader), plain or gzipped (required)
+      profile=FILE.yaml    a feed profile: the item element and where each field sits, for
+                           any other XML dialect (jobcrawl/config/feedprofiles.py); every
+                           error in it fails the crawl at start-up, named by its key
+      dayfirst=true|false  how to read 03/04/2024 (default: the profile's, else
+                           JOBCRAWL_DATES_DAYFIRST); US boards write month first: dayfirst=false
       base_url=URL         replaces the origin of every feed URL (ApiSpider)
       max_items=N          stop after N ads (ApiSpider)
       source=NAME          the ads' source name (default feed:<host of each feed URL>)
@@ -60,9 +67,10 @@ class FeedSpider(ApiSpider):
     with lxml's iterparse while items are yielded, so memory does not grow with the feed.
     Its size limit is JOBCRAWL_FEED_MAXSIZE (pages keep DOWNLOAD_MAXSIZE).
 
-    Stats: jobcrawl/feed/dialect/<rss|atom|jobs> (feeds read), jobcrawl/feed/entries,
-    .../unknown_dialect, .../unreadable, .../truncated, .../xml_errors (recovered),
-    .../bad_entries, .../buffered (a body that arrived in memory, not on disk), plus
+    Stats: jobcrawl/feed/dialect/<rss|atom|jobs|items|ads|vacancies|profile> (feeds read),
+    jobcrawl/feed/entries, .../unknown_dialect, .../unreadable, .../truncated,
+    .../xml_errors (recovered), .../bad_entries, .../buffered (a body that arrived in
+    memory, not on disk), plus
     ApiSpider's jobcrawl/api/* and the download handler's jobcrawl/stream/*. A document
     that is not a feed, cannot be read, or stops early marks the crawl failed
     (jobcrawl/failed/feed): the ads read before the damage are kept.
@@ -84,8 +92,12 @@ class FeedSpider(ApiSpider):
         self.feed_urls = list(self.args.url)
         self.source = self.args.source
         self.listing = " ".join(["feed", *sorted(set(self.feed_urls))])
+        self.feed_profile: FeedProfile | None = (
+            load_feed_profile(self.args.profile) if self.args.profile else None)
         if self.args.dayfirst is not None:
             self.dayfirst = self.args.dayfirst
+        elif self.feed_profile is not None and self.feed_profile.dayfirst is not None:
+            self.dayfirst = self.feed_profile.dayfirst
         self._buffered_warned = False
 
     async def start(self) -> AsyncIterator[Any]:
@@ -107,7 +119,7 @@ class FeedSpider(ApiSpider):
         context = FeedContext(feed_url=feed_url, source=self.source or source_for(feed_url),
                               scraped_at=datetime.now(UTC))
         with self._feed_body(response) as stream:
-            reader = FeedReader(stream)
+            reader = FeedReader(stream, item=self.feed_profile.item if self.feed_profile else None)
             try:
                 yield from self.take(self._items(reader, context, response.url))
             except UnknownDialect as exc:
@@ -127,12 +139,17 @@ class FeedSpider(ApiSpider):
         for entry in reader.entries():
             stats.inc_value("jobcrawl/feed/entries")
             try:
-                item = to_item(entry, reader.dialect or "", context)
+                item = self._to_item(entry, reader, context)
             except Exception as exc:  # one odd entry never ends a feed
                 stats.inc_value("jobcrawl/feed/bad_entries")
                 logger.warning("skipped entry at line %s of %s: %r", entry.sourceline, url, exc)
                 continue
             yield item
+
+    def _to_item(self, entry: Any, reader: FeedReader, context: FeedContext) -> JobItem:
+        if self.feed_profile is not None:
+            return profile_item(entry, self.feed_profile, context)
+        return to_item(entry, reader.dialect or "", context)
 
     def _report(self, reader: FeedReader, url: str) -> None:
         stats = self.crawler.stats
