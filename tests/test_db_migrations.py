@@ -68,7 +68,7 @@ def test_revisions_form_one_chain_from_the_baseline() -> None:
 
     script = ScriptDirectory.from_config(alembic_config())
     revisions = [rev.revision for rev in reversed(list(script.walk_revisions()))]
-    assert revisions == ["0001", "0002", "0003", "0004"]
+    assert revisions == ["0001", "0002", "0003", "0004", "0005"]
 
 
 def test_migrations_match_the_models(db_url: str, tmp_path: Path,
@@ -234,3 +234,27 @@ def test_0004_accepts_incomplete_runs_and_downgrade_makes_them_failed(db_url: st
         assert [tuple(row) for row in statuses] == [("before", "ok"), ("run1", "failed")]
     finally:
         engine.dispose()
+
+
+def test_0005_adds_remote_as_null_for_existing_ads_and_downgrade_drops_it(db_url: str) -> None:
+    upgrade(db_url, "0004")
+    engine = make_engine(db_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO jobs (webindex, source, url, title, description, scraped_at, "
+                "first_seen, last_seen, seen_count, content_hash, last_run) VALUES ('1', 's', "
+                "'https://x.example/1', 't', 'd', '2024-03-01 09:00:00+00:00', "
+                "'2024-03-01 09:00:00+00:00', '2024-03-02 09:00:00+00:00', 2, 'h', 'r')"))
+        upgrade(db_url, "0005")
+        with engine.begin() as connection:
+            before = connection.execute(text("SELECT remote FROM jobs")).scalar_one()
+            connection.execute(text("UPDATE jobs SET remote = :remote"), {"remote": True})
+            after = connection.execute(text("SELECT remote FROM jobs")).scalar_one()
+        command.downgrade(alembic_config(db_url), "0004")
+        with engine.connect() as connection:
+            columns = {column["name"] for column in inspect(connection).get_columns("jobs")}
+    finally:
+        engine.dispose()
+    assert (before, bool(after)) == (None, True)
+    assert "remote" not in columns and "title" in columns

@@ -296,3 +296,44 @@ def _money_start(text: str, digit: int) -> int | None:
     """Where the currency right before the digit at `digit` starts, or None without one."""
     found = _MONEY_BEFORE.search(text, max(0, digit - 5), digit)
     return found.start() if found is not None else None
+
+
+# estimatedSalary is a guess (often the board's own model), not what the employer
+# offers: read only without a baseSalary, and marked so in salary_raw (the normalize
+# step counts it: jobcrawl/salary/estimated).
+ESTIMATED_PREFIX = "Estimated: "
+_DURATION_PERIODS = {"PT1H": "hour", "P1D": "day", "P1W": "week", "P1M": "month", "P1Y": "year"}
+
+
+def estimated_salary(value: Any) -> Salary:
+    """A Salary from JSON-LD ``estimatedSalary``, its raw text starting "Estimated: ".
+
+    A MonetaryAmount, number or text reads as baseSalary does; a
+    MonetaryAmountDistribution gives its 25th-75th percentile range (else its
+    median), its period from ``duration`` ("P1Y") when it has no unitText.
+    """
+    entries = value if isinstance(value, list) else [value]
+    for entry in entries:
+        found = salary_from_jsonld(entry)
+        if found == Salary() and isinstance(entry, dict):
+            found = _from_distribution(entry)
+        if found != Salary():
+            raw = found.raw or ""
+            return Salary(ESTIMATED_PREFIX + raw, found.min, found.max, found.currency,
+                          found.period)
+    return Salary()
+
+
+def _from_distribution(distribution: dict[str, Any]) -> Salary:
+    low, high = to_amount(distribution.get("percentile25")), to_amount(
+        distribution.get("percentile75"))
+    if low is None or high is None:
+        low = high = to_amount(distribution.get("median"))
+    if low is None:
+        return Salary()
+    low, high = min(low, high), max(low, high)  # type: ignore[type-var]
+    currency = currency_code(_text(distribution.get("currency")))
+    duration = _text(distribution.get("duration"))
+    unit = _text(distribution.get("unitText"))
+    period = normalize_period(unit) or _DURATION_PERIODS.get((duration or "").upper())
+    return Salary(_describe(currency, low, high, unit or period), low, high, currency, period)
