@@ -10,7 +10,13 @@ from jobcrawl.extract.builder import build_item
 from jobcrawl.extract.dates import parse_date
 from jobcrawl.extract.ids import webindex_from_identifier, webindex_from_url
 from jobcrawl.extract.normalize import employment_terms
-from jobcrawl.extract.salary import Salary, currency_code, estimated_salary, salary_from_jsonld
+from jobcrawl.extract.salary import (
+    Salary,
+    currency_code,
+    estimated_salary,
+    has_pay,
+    salary_from_jsonld,
+)
 from jobcrawl.extract.sections import description
 from jobcrawl.extract.text import clean_line
 from jobcrawl.extract.urls import canonical_url, page_canonical_url, same_host
@@ -117,10 +123,11 @@ def salary(posting: dict[str, Any]) -> Salary:
     """baseSalary (its currency, else the posting's salaryCurrency); without one, an
     estimatedSalary, flagged in salary_raw ("Estimated: ...")."""
     found = salary_from_jsonld(posting.get("baseSalary"))
-    if found == Salary():
-        found = estimated_salary(posting.get("estimatedSalary"))
+    if not has_pay(found):
+        estimate = estimated_salary(posting.get("estimatedSalary"))
+        found = estimate if has_pay(estimate) else found
     currency = _text(posting.get("salaryCurrency"))
-    if found.currency is None and currency is not None and found != Salary():
+    if found.currency is None and currency is not None and has_pay(found):
         found = replace(found, currency=currency_code(currency))
     return found
 

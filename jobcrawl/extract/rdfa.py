@@ -6,8 +6,8 @@
 # level, and no document order (a graph is a set). This module turns it into what
 # the JSON-LD reader gives, {"@type": "JobPosting", "title": ..., "jobLocation": [...]},
 # restores the page's order of repeated values (the first place a value's text
-# appears on the page), and takes the description's HTML from the page, as the
-# microdata reader does, so that its paragraphs survive.
+# appears on the page), and takes the HTML of the description and the other text
+# sections from the page, as the microdata reader does, so that paragraphs survive.
 # Importing extruct's RDFa reader costs ~0.25 s and rdflib: done on the first page
 # that has an RDFa JobPosting, never on the others (see may_hold_rdfa_posting).
 
@@ -26,6 +26,12 @@ if TYPE_CHECKING:
     from scrapy.http import TextResponse
 
 JOB_POSTING = "JobPosting"
+# Properties whose text is read from the page's HTML (paragraphs and list items kept):
+# extruct gives an element's text with its block breaks lost ("Plan exhibitionsAnswer").
+TEXT_PROPERTIES = frozenset({
+    "description", "responsibilities", "qualifications", "skills", "educationRequirements",
+    "experienceRequirements", "jobBenefits", "incentiveCompensation",
+})  # fmt: skip
 # A JobPosting in RDFa names its type in a typeof attribute ("JobPosting",
 # "schema:JobPosting", "http://schema.org/JobPosting"): pages without one are never parsed.
 _TYPEOF_POSTING = re.compile(rb"typeof\s*=\s*[\"'][^\"'>]*jobposting", re.IGNORECASE)
@@ -53,11 +59,14 @@ def rdfa_postings(response: TextResponse) -> list[dict[str, Any]]:
     positions = _value_positions(document)
     reader = _Compactor(index, positions)
     postings = [reader.node(node, 0)[0] for node in nodes if JOB_POSTING in _types(node)]
-    descriptions = _description_html(document)
+    html = _text_html(document)
     for posting in postings:
-        html = descriptions.get(_squeezed(posting.get("description")))
-        if html is not None:
-            posting["description"] = html
+        for name in TEXT_PROPERTIES:
+            value = posting.get(name)
+            if isinstance(value, list):
+                posting[name] = [html.get((name, _squeezed(v)), v) for v in value]
+            elif isinstance(value, str):
+                posting[name] = html.get((name, _squeezed(value)), value)
     return postings
 
 
@@ -124,12 +133,15 @@ def _value_positions(document: HtmlElement) -> dict[str, int]:
     return positions
 
 
-def _description_html(document: HtmlElement) -> dict[str, str]:
-    """The HTML of each description element, by its text (as extruct reads it, squeezed)."""
-    found: dict[str, str] = {}
+def _text_html(document: HtmlElement) -> dict[tuple[str, str], str]:
+    """The HTML of each element holding a TEXT_PROPERTIES value, by (property, its text
+    as extruct reads it, squeezed)."""
+    found: dict[tuple[str, str], str] = {}
     for element in _PROPERTIES(document):
-        names = [_short(name) for name in element.get("property", "").split()]
-        if "description" in names and element.get("content") is None:
-            html = lxml.html.tostring(element, encoding="unicode", with_tail=False)
-            found.setdefault(_squeezed(element.text_content()), html)
+        if element.get("content") is not None or element.get("typeof") is not None:
+            continue
+        for name in {_short(name) for name in element.get("property", "").split()}:
+            if name in TEXT_PROPERTIES:
+                html = lxml.html.tostring(element, encoding="unicode", with_tail=False)
+                found.setdefault((name, _squeezed(element.text_content())), html)
     return found

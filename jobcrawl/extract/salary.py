@@ -253,6 +253,11 @@ def salary_from_jsonld(value: Any) -> Salary:
     return Salary(_describe(None, number, number, None), number, number)
 
 
+def has_pay(salary: Salary) -> bool:
+    """True when a salary says an amount, as figures or as text (a currency alone does not)."""
+    return salary.raw is not None or salary.min is not None or salary.max is not None
+
+
 def find_salary_in_text(text: str | None) -> Salary:
     """The first salary written in running text ("Salary: £28,000 - £32,000 per annum").
 
@@ -315,9 +320,9 @@ def estimated_salary(value: Any) -> Salary:
     entries = value if isinstance(value, list) else [value]
     for entry in entries:
         found = salary_from_jsonld(entry)
-        if found == Salary() and isinstance(entry, dict):
+        if not has_pay(found) and isinstance(entry, dict):
             found = _from_distribution(entry)
-        if found != Salary():
+        if has_pay(found):
             raw = found.raw or ""
             return Salary(ESTIMATED_PREFIX + raw, found.min, found.max, found.currency,
                           found.period)
