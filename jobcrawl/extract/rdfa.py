@@ -9,7 +9,9 @@
 # appears on the page), and takes the HTML of the description and the other text
 # sections from the page, as the microdata reader does, so that paragraphs survive.
 # Importing extruct's RDFa reader costs ~0.25 s and rdflib: done on the first page
-# that has an RDFa JobPosting, never on the others (see may_hold_rdfa_posting).
+# that has an RDFa JobPosting, never on the others (see may_hold_rdfa_posting). pyRdfa's
+# parse state refers to itself: each RDFa page leaves cyclic garbage (its own DOM copy
+# with it) for the next young-generation collection.
 
 from __future__ import annotations
 
