@@ -6,7 +6,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from jobcrawl.extract.builder import build_item
+from jobcrawl.extract.builder import LOCATION_SEPARATOR, build_item
 from jobcrawl.extract.dates import parse_date
 from jobcrawl.extract.ids import webindex_from_identifier, webindex_from_url
 from jobcrawl.extract.normalize import employment_terms
@@ -72,9 +72,6 @@ def _place(place: Any) -> str | None:
         if part and part not in parts:
             parts.append(part)
     return ", ".join(parts) or _text(address.get("name")) or _text(place.get("name"))
-
-
-LOCATION_SEPARATOR = "; "
 
 
 def location(posting: dict[str, Any]) -> str | None:
@@ -189,7 +186,7 @@ def to_item(
     what cannot be read stays None / "".
     """
     url = posting_url(posting, response)
-    item = build_item(
+    return build_item(
         source=source,
         scraped_at=scraped_at,
         webindex=webindex_from_identifier(posting.get("identifier")) or webindex_from_url(url),
@@ -203,6 +200,5 @@ def to_item(
         salary=salary(posting),
         date_posted=_date_posted(posting),
         closing_date_raw=_text(posting.get("validThrough")),
+        remote=remote(posting),
     )
-    item.remote = remote(posting)
-    return item
