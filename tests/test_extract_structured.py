@@ -190,3 +190,18 @@ def _page(posting: dict[str, Any]) -> HtmlResponse:
 def _item(response: HtmlResponse) -> Any:
     [posting] = extract_postings(response).postings
     return to_item(posting, response, source="jobposting:jobs.example", scraped_at=SCRAPED_AT)
+
+
+def test_rdfa_that_extruct_cannot_read_is_reported_not_raised(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(response: HtmlResponse) -> list[dict[str, Any]]:
+        raise ValueError("bad prefix")
+
+    monkeypatch.setattr("jobcrawl.extract.jsonld.rdfa_postings", broken)
+    response = HtmlResponse(url="https://m.example/j", encoding="utf-8", body=(
+        b'<div vocab="https://schema.org/" typeof="JobPosting"><h1 property="title">X</h1>'
+        b'</div>'))
+
+    found = extract_postings(response)
+
+    assert (found.postings, found.errors) == ([], ["RDFa: ValueError: bad prefix"])

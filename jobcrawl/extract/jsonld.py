@@ -36,7 +36,8 @@ def extract_postings(response: TextResponse) -> Postings:
     """Every JobPosting on the page: JSON-LD (objects, arrays, @graph, nested), then
     microdata, then RDFa.
 
-    A broken JSON-LD block is reported in `errors` and skipped; the rest is still read.
+    A broken JSON-LD block (or RDFa markup extruct cannot read) is reported in `errors`
+    and skipped; the rest is still read.
     Microdata and RDFa postings that repeat an earlier posting's title are left out.
     """
     found = Postings()
@@ -56,12 +57,22 @@ def extract_postings(response: TextResponse) -> Postings:
         found.postings.append(_decode_entities(resolved))
     titles = {_title_key(posting) for posting in found.postings}
     microdata = _microdata_postings(document, response.url) if has_microdata else []
-    for posting in [*microdata, *(rdfa_postings(response) if has_rdfa else [])]:
+    rdfa = _rdfa_postings(response, found.errors) if has_rdfa else []
+    for posting in [*microdata, *rdfa]:
         title = _title_key(posting)
         if title is None or title not in titles:
             found.postings.append(posting)
             titles.add(title)
     return found
+
+
+def _rdfa_postings(response: TextResponse, errors: list[str]) -> list[dict[str, Any]]:
+    """The RDFa postings, or none and a message in `errors` when extruct cannot read them."""
+    try:
+        return rdfa_postings(response)
+    except Exception as exc:  # pyRdfa and rdflib raise many kinds: reported and counted
+        errors.append(f"RDFa: {type(exc).__name__}: {str(exc)[:120]}")
+        return []
 
 
 def _jsonld_blocks(document: HtmlElement, errors: list[str]) -> tuple[list[Any], bool]:
