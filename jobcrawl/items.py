@@ -41,6 +41,7 @@ class JobItem:
     closing_date: date | None = None
     closing_date_raw: str | None = None
     closing_date_source: str | None = None
+    remote: bool | None = None
     scraped_at: datetime = field(default_factory=_utcnow)
 
 

@@ -49,7 +49,7 @@ def test_missing_and_odd_fields_leave_empty_values_and_the_api_url() -> None:
         "salary_raw": "up to €60k a year", "salary_min": None, "salary_max": 60000.0,
         "salary_currency": "EUR", "salary_period": "year",
         "date_posted": "soon", "closing_date": None, "closing_date_raw": None,
-        "closing_date_source": None, "scraped_at": SCRAPED_AT.isoformat(),
+        "closing_date_source": None, "remote": True, "scraped_at": SCRAPED_AT.isoformat(),
     }
     assert recruitee.offers({"offers": None}) == recruitee.offers([]) == []
 

@@ -111,7 +111,8 @@ def test_a_bare_search_result_still_makes_an_item() -> None:
         "salary_raw": None, "salary_min": 24000.0, "salary_max": 25500.0,
         "salary_currency": "GBP", "salary_period": None, "date_posted": "2026-03-06",
         "closing_date": None, "closing_date_raw": "08/04/2026",
-        "closing_date_source": "structured", "scraped_at": SCRAPED_AT.isoformat(),
+        "closing_date_source": "structured", "remote": None,
+        "scraped_at": SCRAPED_AT.isoformat(),
     }
 
 

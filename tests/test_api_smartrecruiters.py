@@ -74,7 +74,7 @@ def test_odd_posting_gives_an_item_without_raising() -> None:
         **as_json(JobItem(scraped_at=SCRAPED_AT)),
         "webindex": "744", "source": "smartrecruiters:x", "title": "Chemist",
         "url": "https://api.smartrecruiters.com/v1/companies/x/postings/744",
-        "location": "Remote", "category": "R&D", "description": "MSc",
+        "location": "Remote", "category": "R&D", "description": "MSc", "remote": True,
     }
 
 

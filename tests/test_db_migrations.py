@@ -68,7 +68,7 @@ def test_revisions_form_one_chain_from_the_baseline() -> None:
 
     script = ScriptDirectory.from_config(alembic_config())
     revisions = [rev.revision for rev in reversed(list(script.walk_revisions()))]
-    assert revisions == ["0001", "0002", "0003", "0004", "0005"]
+    assert revisions == ["0001", "0002", "0003", "0004", "0005", "0006"]
 
 
 def test_migrations_match_the_models(db_url: str, tmp_path: Path,
@@ -287,3 +287,27 @@ def test_0005_keeps_the_ads_of_an_old_database_and_expires_them_as_before(db_url
             assert connection.execute(text("SELECT COUNT(*) FROM jobs")).scalar() == 2
     finally:
         engine.dispose()
+
+
+def test_0006_adds_remote_as_null_for_existing_ads_and_downgrade_drops_it(db_url: str) -> None:
+    upgrade(db_url, "0005")
+    engine = make_engine(db_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO jobs (webindex, source, url, title, description, scraped_at, "
+                "first_seen, last_seen, seen_count, content_hash, last_run) VALUES ('1', 's', "
+                "'https://x.example/1', 't', 'd', '2024-03-01 09:00:00+00:00', "
+                "'2024-03-01 09:00:00+00:00', '2024-03-02 09:00:00+00:00', 2, 'h', 'r')"))
+        upgrade(db_url, "0006")
+        with engine.begin() as connection:
+            before = connection.execute(text("SELECT remote FROM jobs")).scalar_one()
+            connection.execute(text("UPDATE jobs SET remote = :remote"), {"remote": True})
+            after = connection.execute(text("SELECT remote FROM jobs")).scalar_one()
+        command.downgrade(alembic_config(db_url), "0005")
+        with engine.connect() as connection:
+            columns = {column["name"] for column in inspect(connection).get_columns("jobs")}
+    finally:
+        engine.dispose()
+    assert (before, bool(after)) == (None, True)
+    assert "remote" not in columns and "title" in columns

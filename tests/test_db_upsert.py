@@ -241,3 +241,14 @@ def test_an_expired_ad_fetched_again_without_a_notice_is_reactivated(db_url: str
         new=1, unchanged=1, reactivated=1)
     assert rows(db_url)["a"] == expected_row(ad("a", T2), first_seen=T1, last_seen=T2,
                                              seen_count=2, run_id="run2")
+
+
+def test_content_hash_leaves_an_unsaid_remote_out_and_counts_a_said_one() -> None:
+    # Ads stored before jobs.remote existed keep their hash while remote stays None.
+    row = job_row(seed_item())
+    assert row["remote"] is None
+    assert content_hash(row) == SEED_HASH
+    assert content_hash({**row, "remote": True}) != SEED_HASH
+    assert content_hash({**row, "remote": False}) not in (SEED_HASH,
+                                                         content_hash({**row, "remote": True}))
+    assert job_row({**row, "remote": 1})["remote"] is True  # SQLite's 1/0

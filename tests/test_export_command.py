@@ -110,7 +110,7 @@ def test_parquet_export_has_typed_columns(filled_sqlite: str, tmp_path: Path) ->
     types = {field.name: str(field.type) for field in table.schema}
     assert types == {
         **dict.fromkeys(EXPORT_FIELDS, "string"),
-        "salary_min": "double", "salary_max": "double", "seen_count": "int64",
+        "salary_min": "double", "salary_max": "double", "seen_count": "int64", "remote": "bool",
         "date_posted": "date32[day]", "closing_date": "date32[day]",
         "scraped_at": "timestamp[us, tz=UTC]", "first_seen": "timestamp[us, tz=UTC]",
         "last_seen": "timestamp[us, tz=UTC]", "expired_at": "timestamp[us, tz=UTC]",
@@ -147,6 +147,7 @@ def test_jobposting_export_writes_schema_org_objects(filled_sqlite: str, tmp_pat
                 {"@type": "Place",
                  "address": {"@type": "PostalAddress", "addressLocality": "Remote"}},
             ],
+            "jobLocationType": "TELECOMMUTE",
             "occupationalCategory": "Sales Jobs",
             "datePosted": "2026-11-02",
             "baseSalary": {"@type": "MonetaryAmount", "currency": "GBP",

@@ -47,7 +47,8 @@ def fill_fast(db: Path, rows: int) -> str:
             f"INSERT INTO jobs ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
             ((f"{i:07d}", "greenhouse:bulk", f"https://bulk/jobs/{i}", f"Job {i}", None, None,
               f"Cat {i % 5}", None, None, f"About job {i}, line one.\nLine two.", None, None,
-              None, None, None, None, None, None, None, stamp, stamp, stamp, 1, None, None, "h")
+              None, None, None, None, None, None, None, None, stamp, stamp, stamp, 1, None, None,
+              "h")
              for i in range(rows)),
         )
     return url

@@ -53,6 +53,7 @@ STORED = {
     "closing_date": date(2026, 12, 10),
     "closing_date_raw": "Closing Date: 10th December 2026",
     "closing_date_source": "text",
+    "remote": True,
     "scraped_at": datetime(2026, 11, 25, 10, 0, tzinfo=UTC),
     "first_seen": datetime(2026, 11, 20, 8, 30, 15, tzinfo=timezone(timedelta(hours=2))),
     "last_seen": datetime(2026, 11, 25, 10, 0, 0, 123456),  # naive: taken as UTC
@@ -111,7 +112,7 @@ def test_export_fields_are_job_fields_then_bookkeeping() -> None:
         "webindex", "source", "url", "title", "company", "location", "category",
         "contract_type", "contract_time", "description", "salary_raw", "salary_min",
         "salary_max", "salary_currency", "salary_period", "date_posted", "closing_date",
-        "closing_date_raw", "closing_date_source", "scraped_at",
+        "closing_date_raw", "closing_date_source", "remote", "scraped_at",
         "first_seen", "last_seen", "seen_count", "expired_at", "expiry_reason",
     )
     assert exported[: len(JOB_FIELDS)] == JOB_FIELDS
@@ -148,7 +149,7 @@ def test_jsonl_round_trips_with_nulls_iso_dates_and_every_key() -> None:
     lines = data.decode("utf-8").split("\n")
     assert lines[2:] == [""]
     stored_as_json = {**STORED_AS_TEXT, "category": None, "salary_min": 30000.0,
-                      "salary_max": 35500.5, "seen_count": 3}
+                      "salary_max": 35500.5, "seen_count": 3, "remote": True}
     assert [json.loads(line) for line in lines[:2]] == [stored_as_json, CRAWLED_AS_JSON]
     assert list(json.loads(lines[0])) == list(EXPORT_FIELDS)
 
@@ -442,10 +443,10 @@ FULL_JOB = {
     "webindex": "72119477", "source": "jobposting:careers.example.com",
     "url": "https://careers.example.com/jobs/72119477", "title": "IT Project Manager",
     "description": "Our team.\n\nClosing Date: 10th February 2013", "company": "Acme & Söhne",
-    "location": "Zürich / Remote", "category": "IT Jobs", "contract_type": "contract",
+    "location": "Zürich; Leeds", "category": "IT Jobs", "contract_type": "contract",
     "contract_time": "full_time", "salary_min": 450.0, "salary_max": 550.0,
     "salary_currency": "CHF", "salary_period": "day", "date_posted": "2013-01-28",
-    "closing_date": "2013-02-10",
+    "closing_date": "2013-02-10", "remote": True,
 }
 
 
@@ -459,8 +460,9 @@ def test_job_posting_of_a_full_job() -> None:
         "hiringOrganization": {"@type": "Organization", "name": "Acme & Söhne"},
         "jobLocation": [
             {"@type": "Place", "address": {"@type": "PostalAddress", "addressLocality": "Zürich"}},
-            {"@type": "Place", "address": {"@type": "PostalAddress", "addressLocality": "Remote"}},
+            {"@type": "Place", "address": {"@type": "PostalAddress", "addressLocality": "Leeds"}},
         ],
+        "jobLocationType": "TELECOMMUTE",
         "occupationalCategory": "IT Jobs", "datePosted": "2013-01-28", "validThrough": "2013-02-10",
         "baseSalary": {"@type": "MonetaryAmount", "currency": "CHF",
                        "value": {"@type": "QuantitativeValue", "minValue": 450.0,

@@ -89,7 +89,7 @@ def test_oddly_typed_fields_never_raise() -> None:
         url="https://odd.example/jobs/1",
         title="Odd",
         company="Legal Name Ltd",
-        location="7 / Leeds, 3",
+        location="7; Leeds, 3",
         category="2231",
         description="",
         date_posted=date(2024, 1, 5),

@@ -153,7 +153,7 @@ def test_three_dialects_in_one_crawl_store_every_ad_once(
         "salary_currency": "USD", "salary_period": "hour",
         "date_posted": "2024-03-05", "closing_date": "2024-04-30",
         "closing_date_raw": "2024-04-30", "closing_date_source": "structured",
-        "seen_count": 1,
+        "remote": None, "seen_count": 1,
     }
     assert feed_row(by_key["feed:careers.northwind.example", "u23ab3b092f27142d"]) == {
         "webindex": "u23ab3b092f27142d", "source": "feed:careers.northwind.example",
@@ -167,7 +167,7 @@ def test_three_dialects_in_one_crawl_store_every_ad_once(
         "salary_max": 55000.0, "salary_currency": "GBP", "salary_period": "year",
         "date_posted": "2024-03-05", "closing_date": "2024-05-04",  # day first by default
         "closing_date_raw": "04/05/2024", "closing_date_source": "structured",
-        "seen_count": 1,
+        "remote": None, "seen_count": 1,
     }
     assert feed_row(by_key["feed:jobs.example.org",
                            "https://jobs.example.org/?post_type=job_listing&p=101"]) == {
@@ -184,7 +184,7 @@ def test_three_dialects_in_one_crawl_store_every_ad_once(
         "salary_max": 28000.0, "salary_currency": "GBP", "salary_period": "year",
         "date_posted": "2024-03-06", "closing_date": "2024-04-05",
         "closing_date_raw": "Apply by 5 April", "closing_date_source": "text",
-        "seen_count": 1,
+        "remote": None, "seen_count": 1,
     }
     assert feed_row(by_key["feed:jobs.fjord.example",
                            "tag:jobs.fjord.example,2024:vacancy/4711"]) == {
@@ -201,7 +201,7 @@ def test_three_dialects_in_one_crawl_store_every_ad_once(
         "date_posted": "2024-03-05",
         # The feed's own calendar date, not the UTC one (2024-03-31T22:59Z).
         "closing_date": "2024-03-31", "closing_date_raw": "2024-03-31T23:59:00+01:00",
-        "closing_date_source": "structured", "seen_count": 1,
+        "closing_date_source": "structured", "remote": None, "seen_count": 1,
     }
     receptionist = by_key["feed:jobs.fjord.example", "u8dffa6844c164f56"]
     received = date.fromisoformat(str(receptionist["scraped_at"])[:10])

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
@@ -92,6 +93,8 @@ class Job(Base):
     closing_date: Mapped[date | None] = mapped_column(Date)
     closing_date_raw: Mapped[str | None] = mapped_column(Text)
     closing_date_source: Mapped[str | None] = mapped_column(String(16))
+    # True: remote work offered; False: the posting says on site; NULL: not said.
+    remote: Mapped[bool | None] = mapped_column(Boolean)
     scraped_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
     first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -31,6 +31,10 @@ Key = tuple[str, str]
 
 # scraped_at changes on every visit; it must not make an unchanged ad look updated.
 HASHED_FIELDS: tuple[str, ...] = tuple(name for name in JOB_FIELDS if name != "scraped_at")
+# Fields added after ads were stored: hashed only when they hold a value, so that an ad
+# stored before the field existed (and still without one) keeps its hash, and is not
+# counted updated on the first crawl after the upgrade.
+_HASHED_WHEN_SET = frozenset({"remote"})
 _DATE_FIELDS = ("date_posted", "closing_date")
 _FLOAT_FIELDS = ("salary_min", "salary_max")
 _KEY_FIELDS = ("source", "webindex")
@@ -53,12 +57,14 @@ class UpsertResult:
 
 
 def content_hash(row: Mapping[str, Any]) -> str:
-    """sha256 hex of an ad's content: every JobItem field except scraped_at.
+    """sha256 hex of an ad's content: every JobItem field except scraped_at (and remote
+    while it is None).
 
     Stable across processes and runs: sorted-key JSON, dates as ISO strings and
     numbers as floats, so 30000 and 30000.0 hash alike.
     """
-    payload = {name: _hashable(row.get(name)) for name in HASHED_FIELDS}
+    payload = {name: _hashable(row.get(name)) for name in HASHED_FIELDS
+               if name not in _HASHED_WHEN_SET or row.get(name) is not None}
     text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -89,7 +95,17 @@ def job_row(item: JobItem | Mapping[str, Any]) -> dict[str, Any]:
         row[name] = _date(row[name])
     for name in _FLOAT_FIELDS:
         row[name] = None if row[name] is None else float(row[name])
+    row["remote"] = _flag(row["remote"])
     return row
+
+
+def _flag(value: Any) -> bool | None:
+    """remote as stored: a bool or None (SQLite hands back 1/0; JSON rows give true/false)."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    raise TypeError(f"remote must be true, false or null, got {value!r}")
 
 
 def _utc_datetime(value: Any) -> datetime:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Date, DateTime, Float, Integer
+from sqlalchemy import Boolean, Date, DateTime, Float, Integer
 
 from jobcrawl.db.models import Job
 from jobcrawl.export.values import EXPORT_FIELDS, as_utc
@@ -24,14 +24,15 @@ Column = Sequence[Any]
 def _kind(name: str) -> str:
     column_type = Job.__table__.c[name].type
     for sql_type, kind in ((DateTime, "datetime"), (Date, "date"), (Float, "float"),
-                           (Integer, "int")):
+                           (Integer, "int"), (Boolean, "bool")):
         if isinstance(column_type, sql_type):
             return kind
     return "text"
 
 
 FIELD_KINDS: dict[str, str] = {name: _kind(name) for name in (*EXPORT_FIELDS, "last_run")}
-"""Export field -> "text", "float", "int", "date" or "datetime", from the table's column types."""
+"""Export field -> "text", "float", "int", "bool", "date" or "datetime", from the table's
+column types."""
 
 
 def _iso_datetime(value: Any) -> str:
@@ -91,6 +92,11 @@ def iso_dates(values: Column) -> list[str | None]:
     return [v if v is None or type(v) is str else v.isoformat() for v in values]
 
 
+def flags(values: Column) -> list[bool | None]:
+    """True/False/None: SQLite's driver hands a BOOLEAN column back as 1/0."""
+    return [v if v is None or v is True or v is False else bool(v) for v in values]
+
+
 def finite_floats(values: Column) -> list[float | None]:
     """NaN and infinities become None: they are not JSON and mean "no number" in a salary."""
     # v - v is 0.0 for every finite float and NaN for NaN and the infinities.
@@ -100,6 +106,7 @@ def finite_floats(values: Column) -> list[float | None]:
 EXPORT_VALUES: dict[str, Callable[[Column], Sequence[Any]]] = {
     "text": lambda values: values,
     "int": lambda values: values,
+    "bool": flags,
     "float": finite_floats,
     "date": iso_dates,
     "datetime": iso_datetimes,
@@ -114,8 +121,8 @@ def export_values(columns: Sequence[Column], kinds: Sequence[str]) -> list[Seque
 def csv_columns(columns: Sequence[Column], kinds: Sequence[str], *,
                 excel: bool = False) -> list[Sequence[str]]:
     """Stored columns as CSV cells: dates converted first, other kinds straight from storage."""
-    return [csv_cells(EXPORT_VALUES[kind](column) if kind in ("date", "datetime") else column,
-                      kind, excel=excel)
+    return [csv_cells(EXPORT_VALUES[kind](column) if kind in ("date", "datetime", "bool")
+                      else column, kind, excel=excel)
             for column, kind in zip(columns, kinds, strict=True)]
 
 
@@ -170,7 +177,7 @@ def csv_cells(values: Sequence[Any], kind: str, *, excel: bool = False) -> Seque
     if kind == "float":
         # finite_floats and repr in one pass: v - v is NaN for NaN and the infinities.
         return ["" if v is None or v - v != 0 else repr(v) for v in values]
-    if kind == "int":
+    if kind in ("int", "bool"):  # a bool as the csv module writes it: True / False
         return ["" if v is None else repr(v) for v in values]
     return ["" if v is None else v for v in values]  # ISO dates: nothing to quote
 

@@ -11,7 +11,7 @@ from typing import Any
 JOBPOSTING_FIELDS: tuple[str, ...] = (
     "webindex", "source", "url", "title", "description", "company", "location", "category",
     "contract_type", "contract_time", "salary_min", "salary_max", "salary_currency",
-    "salary_period", "date_posted", "closing_date",
+    "salary_period", "date_posted", "closing_date", "remote",
 )
 """The stored fields a JobPosting is built from (export values: ISO dates, finite floats)."""
 
@@ -22,7 +22,7 @@ EMPLOYMENT_TYPES = {
     "full_time": "FULL_TIME", "part_time": "PART_TIME", "contract": "CONTRACTOR",
     "temporary": "TEMPORARY", "internship": "INTERN", "volunteer": "VOLUNTEER",
 }
-LOCATION_SEPARATOR = " / "  # how the crawler joins several jobLocations into one field
+LOCATION_SEPARATOR = "; "  # how the crawler joins several jobLocations into one field
 
 
 def employment_type(contract_type: str | None, contract_time: str | None) -> str | list[str] | None:
@@ -76,6 +76,7 @@ def job_posting(job: dict[str, Any]) -> dict[str, Any]:
             {"@type": "Organization", "name": job["company"]} if job["company"] else None
         ),
         "jobLocation": job_locations(job["location"]),
+        "jobLocationType": "TELECOMMUTE" if job["remote"] else None,
         "occupationalCategory": job["category"],
         "datePosted": job["date_posted"],
         "validThrough": job["closing_date"],

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 
-from jobcrawl.export.columns import FIELD_KINDS, csv_columns, export_values, iso_datetimes
+from jobcrawl.export.columns import FIELD_KINDS, csv_columns, export_values, flags, iso_datetimes
 from jobcrawl.export.corpus import corpus_file_name, render_record, safe_path_part
 from jobcrawl.export.jobposting import JOBPOSTING_FIELDS, job_posting
 from jobcrawl.export.manifest import hash_bytes
@@ -81,24 +81,30 @@ class CsvWriter:
         pass
 
 
+_JSON_CONVERTED: dict[str, Callable[[list[Any]], list[Any]]] = {
+    "datetime": iso_datetimes, "bool": flags}
+
+
 class JsonLinesWriter:
     """One JSON object per line (compact, UTF-8): every field key in order, ISO dates, null.
 
-    Only datetime columns are converted (a column at a time, taken out of the
-    rows); every other value goes from the row to orjson as stored, which
-    writes what export_value would give: dates (SQLite's text, PostgreSQL's
-    date objects) as "YYYY-MM-DD", NaN and the infinities as null.
+    Only datetime and flag columns are converted (a column at a time, taken out
+    of the rows; SQLite stores a flag as 1/0); every other value goes from the
+    row to orjson as stored, which writes what export_value would give: dates
+    (SQLite's text, PostgreSQL's date objects) as "YYYY-MM-DD", NaN and the
+    infinities as null.
     """
 
     def __init__(self, out: BinarySink, fields: Sequence[str]) -> None:
         self._out = out
         converted = [index for index, name in enumerate(fields)
-                     if FIELD_KINDS[name] == "datetime"]
-        self._converted = [itemgetter(index) for index in converted]
+                     if FIELD_KINDS[name] in _JSON_CONVERTED]
+        self._converted = [(itemgetter(index), _JSON_CONVERTED[FIELD_KINDS[fields[index]]])
+                           for index in converted]
         self._lines = json_lines_function(fields, converted)
 
     def write(self, rows: Rows) -> int:
-        converted = [iso_datetimes(list(map(value, rows))) for value in self._converted]
+        converted = [convert(list(map(value, rows))) for value, convert in self._converted]
         lines = self._lines(rows, converted, orjson.dumps)
         lines.append(b"")  # the last line's newline
         self._out.write(b"\n".join(lines))
@@ -154,8 +160,9 @@ class JobPostingWriter:
 
 
 class ParquetWriter:
-    """Typed Parquet (zstd): text as string, numbers as float64/int64, dates as date32,
-    datetimes as UTC timestamps in microseconds; a row group per ~ROW_GROUP_ROWS rows."""
+    """Typed Parquet (zstd): text as string, numbers as float64/int64, flags as bool, dates
+    as date32, datetimes as UTC timestamps in microseconds; a row group per ~ROW_GROUP_ROWS
+    rows."""
 
     def __init__(self, out: BinarySink, fields: Sequence[str]) -> None:
         import pyarrow as pa  # imported only when a Parquet export runs: it is big
@@ -163,7 +170,8 @@ class ParquetWriter:
 
         self._pa = pa
         arrow_types = {"text": pa.string(), "float": pa.float64(), "int": pa.int64(),
-                       "date": pa.date32(), "datetime": pa.timestamp("us", tz="UTC")}
+                       "bool": pa.bool_(), "date": pa.date32(),
+                       "datetime": pa.timestamp("us", tz="UTC")}
         self._kinds = [FIELD_KINDS[name] for name in fields]
         self._types = [arrow_types[kind] for kind in self._kinds]
         self._schema = pa.schema(list(zip(fields, self._types, strict=True)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from jobcrawl.extract.builder import build_item
+from jobcrawl.extract.builder import LOCATION_SEPARATOR, build_item
 from jobcrawl.extract.normalize import employment_terms
 from jobcrawl.extract.records import date_or_text, json_text, records, web_url
 from jobcrawl.extract.salary import Salary, normalize_period, salary_from_jsonld
@@ -30,7 +30,7 @@ def is_listed(job: dict[str, Any]) -> bool:
 
 
 def location(job: dict[str, Any]) -> str | None:
-    """The primary ``location`` and every secondary one, joined " / "."""
+    """The primary ``location`` and every secondary one, joined "; "."""
     entries = [job.get("location")]
     secondary = job.get("secondaryLocations")
     if isinstance(secondary, list):
@@ -40,7 +40,7 @@ def location(job: dict[str, Any]) -> str | None:
         place = json_text(entry)
         if place and place not in places:
             places.append(place)
-    return " / ".join(places) or None
+    return LOCATION_SEPARATOR.join(places) or None
 
 
 def category(job: dict[str, Any]) -> str | None:
@@ -86,6 +86,19 @@ def date_posted(job: dict[str, Any]) -> date | str | None:
     return date_or_text(json_text(job.get("publishedAt")))
 
 
+# Ashby's workplaceType: "Remote", "OnSite", "Hybrid".
+_WORKPLACES = {"remote": True, "onsite": False}
+
+
+def remote(job: dict[str, Any]) -> bool | None:
+    """``isRemote`` true, or ``workplaceType`` Remote -> True; OnSite -> False; Hybrid or
+    nothing said: None."""
+    if job.get("isRemote") is True:
+        return True
+    kind = job.get("workplaceType")
+    return _WORKPLACES.get(kind.strip().lower()) if isinstance(kind, str) else None
+
+
 def to_item(
     job: dict[str, Any], *, source: str, scraped_at: datetime, fallback_url: str = ""
 ) -> JobItem:
@@ -106,4 +119,5 @@ def to_item(
         description=description(job),
         salary=salary(job),
         date_posted=date_posted(job),
+        remote=remote(job),
     )

@@ -11,6 +11,8 @@ if TYPE_CHECKING:
     from datetime import date, datetime
 
 NO_SALARY = Salary()
+# How several places of one ad are joined in `location` (the record's contract).
+LOCATION_SEPARATOR = "; "
 NO_TERMS: tuple[str | None, str | None] = (None, None)
 
 
@@ -29,6 +31,7 @@ def build_item(
     salary: Salary = NO_SALARY,
     date_posted: date | str | None = None,
     closing_date_raw: str | None = None,
+    remote: bool | None = None,
 ) -> JobItem:
     """The JobItem of one ad from the values its extractor read.
 
@@ -37,6 +40,7 @@ def build_item(
     as written and `closing_date_raw` is the record's structured closing date
     (closing_date_source "structured"): the normalize pipeline reads both, with the
     spider's day-first setting. Extractors leave closing_date itself to that pipeline.
+    `remote`: True/False only when the record says so (None: not said).
     """
     # One plain constructor call: this runs once per ad on the crawl's hot path.
     return JobItem(
@@ -58,5 +62,6 @@ def build_item(
         date_posted=date_posted,  # type: ignore[arg-type]
         closing_date_raw=closing_date_raw,
         closing_date_source="structured" if closing_date_raw else None,
+        remote=remote,
         scraped_at=scraped_at,
     )

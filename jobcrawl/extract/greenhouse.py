@@ -6,7 +6,7 @@ import html
 import re
 from typing import TYPE_CHECKING, Any
 
-from jobcrawl.extract.builder import build_item
+from jobcrawl.extract.builder import LOCATION_SEPARATOR, build_item
 from jobcrawl.extract.normalize import employment_terms
 from jobcrawl.extract.records import date_or_text, json_text, records, web_url
 from jobcrawl.extract.salary import Salary, normalize_period, salary_from_jsonld
@@ -53,7 +53,7 @@ def location(job: dict[str, Any]) -> str | None:
             found = json_text(office.get("location")) or json_text(office.get("name"))
             if found and found not in places:
                 places.append(found)
-    return " / ".join(places) or None
+    return LOCATION_SEPARATOR.join(places) or None
 
 
 def category(job: dict[str, Any]) -> str | None:

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from jobcrawl.extract.builder import build_item
+from jobcrawl.extract.builder import LOCATION_SEPARATOR, build_item
 from jobcrawl.extract.dates import parse_date
 from jobcrawl.extract.ids import webindex_from_identifier, webindex_from_url
 from jobcrawl.extract.normalize import employment_terms
-from jobcrawl.extract.salary import salary_from_jsonld
-from jobcrawl.extract.text import clean_line, html_to_text
+from jobcrawl.extract.salary import (
+    Salary,
+    currency_code,
+    estimated_salary,
+    has_pay,
+    salary_from_jsonld,
+)
+from jobcrawl.extract.sections import description
+from jobcrawl.extract.text import clean_line
 from jobcrawl.extract.urls import canonical_url, page_canonical_url, same_host
 from jobcrawl.items import JobItem
 
@@ -67,16 +75,58 @@ def _place(place: Any) -> str | None:
 
 
 def location(posting: dict[str, Any]) -> str | None:
-    """All jobLocations joined " / "; "Remote" for a TELECOMMUTE job without one."""
+    """Every jobLocation, in order and each once, joined "; "; for a remote job without
+    one, "Remote" (with the applicants' locations: "Remote (United States; Canada)")."""
+    places = _places(posting.get("jobLocation"))
+    if places:
+        return LOCATION_SEPARATOR.join(places)
+    if remote(posting):
+        applicants = _places(posting.get("applicantLocationRequirements"))
+        return f"Remote ({LOCATION_SEPARATOR.join(applicants)})" if applicants else "Remote"
+    return None
+
+
+def _places(value: Any) -> list[str]:
     places: list[str] = []
-    for entry in _as_list(posting.get("jobLocation")):
+    for entry in _as_list(value):
         place = _place(entry)
         if place and place not in places:
             places.append(place)
-    if places:
-        return " / ".join(places)
-    kinds = [str(kind).upper() for kind in _as_list(posting.get("jobLocationType"))]
-    return "Remote" if "TELECOMMUTE" in kinds else None
+    return places
+
+
+# jobLocationType words: schema.org and Google name one, TELECOMMUTE; boards write others.
+_REMOTE_KINDS = frozenset({"TELECOMMUTE", "REMOTE", "FULLY_REMOTE", "WORK_FROM_HOME"})
+_ON_SITE_KINDS = frozenset({"ONSITE", "ON_SITE", "IN_OFFICE", "OFFICE", "IN_PERSON"})
+
+
+def remote(posting: dict[str, Any]) -> bool | None:
+    """True for a remote job: jobLocationType TELECOMMUTE, or applicantLocationRequirements
+    (which Google's guidelines give only for remote jobs); False when jobLocationType says
+    on site; None when the posting does not say (a jobLocation alone does not)."""
+    kinds = {_short_word(kind) for kind in _as_list(posting.get("jobLocationType"))}
+    if kinds & _REMOTE_KINDS or posting.get("applicantLocationRequirements"):
+        return True
+    return False if kinds & _ON_SITE_KINDS else None
+
+
+def _short_word(value: Any) -> str:
+    """"https://schema.org/TELECOMMUTE", "On-site" -> "TELECOMMUTE", "ON_SITE"."""
+    text = str(value).strip().rstrip("/").rsplit("/", 1)[-1].upper()
+    return "_".join(text.replace("-", " ").split())
+
+
+def salary(posting: dict[str, Any]) -> Salary:
+    """baseSalary (its currency, else the posting's salaryCurrency); without one, an
+    estimatedSalary, flagged in salary_raw ("Estimated: ...")."""
+    found = salary_from_jsonld(posting.get("baseSalary"))
+    if not has_pay(found):
+        estimate = estimated_salary(posting.get("estimatedSalary"))
+        found = estimate if has_pay(estimate) else found
+    currency = _text(posting.get("salaryCurrency"))
+    if found.currency is None and currency is not None and has_pay(found):
+        found = replace(found, currency=currency_code(currency))
+    return found
 
 
 def category(posting: dict[str, Any]) -> str | None:
@@ -136,19 +186,19 @@ def to_item(
     what cannot be read stays None / "".
     """
     url = posting_url(posting, response)
-    description = posting.get("description")
     return build_item(
         source=source,
         scraped_at=scraped_at,
         webindex=webindex_from_identifier(posting.get("identifier")) or webindex_from_url(url),
         url=url,
-        title=_text(posting.get("title")) or "",
+        title=_text(posting.get("title")) or _text(posting.get("name")) or "",
         company=company(posting),
         location=location(posting),
         category=category(posting),
         terms=employment_terms(posting.get("employmentType")),
-        description=html_to_text(description) if isinstance(description, str) else "",
-        salary=salary_from_jsonld(posting.get("baseSalary")),
+        description=description(posting),
+        salary=salary(posting),
         date_posted=_date_posted(posting),
         closing_date_raw=_text(posting.get("validThrough")),
+        remote=remote(posting),
     )

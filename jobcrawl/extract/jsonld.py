@@ -1,8 +1,9 @@
-"""schema.org JobPosting objects on a page, from JSON-LD and microdata, as plain dicts."""
+"""schema.org JobPosting objects on a page, from JSON-LD, microdata and RDFa, as plain dicts."""
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +13,7 @@ from w3lib.html import replace_entities
 
 from jobcrawl.extract.microdata import microdata_items
 from jobcrawl.extract.page import page_tree
+from jobcrawl.extract.rdfa import may_hold_rdfa_posting, rdfa_postings
 from jobcrawl.extract.text import clean_line
 
 if TYPE_CHECKING:
@@ -31,17 +33,20 @@ class Postings:
 
 
 def extract_postings(response: TextResponse) -> Postings:
-    """Every JobPosting on the page: JSON-LD (objects, arrays, @graph, nested) then microdata.
+    """Every JobPosting on the page: JSON-LD (objects, arrays, @graph, nested), then
+    microdata, then RDFa.
 
-    A broken JSON-LD block is reported in `errors` and skipped; the rest is still read.
-    Microdata postings that repeat a JSON-LD posting's title are left out.
+    A broken JSON-LD block (or RDFa markup extruct cannot read) is reported in `errors`
+    and skipped; the rest is still read.
+    Microdata and RDFa postings that repeat an earlier posting's title are left out.
     """
     found = Postings()
     # Most pages carry one kind of markup or none: skip the extractors that cannot match.
     # bytes.lower() folds ASCII only, as a bytes regex with IGNORECASE would, in C.
     body = response.body.lower()
     has_jsonld, has_microdata = b"ld+json" in body, b"itemscope" in body
-    if not (has_jsonld or has_microdata):
+    has_rdfa = may_hold_rdfa_posting(body)
+    if not (has_jsonld or has_microdata or has_rdfa):
         return found
     document = page_tree(response)  # parsed once per page, shared with the other readers
     blocks, may_refer = _jsonld_blocks(document, found.errors) if has_jsonld else ([], False)
@@ -52,11 +57,22 @@ def extract_postings(response: TextResponse) -> Postings:
         found.postings.append(_decode_entities(resolved))
     titles = {_title_key(posting) for posting in found.postings}
     microdata = _microdata_postings(document, response.url) if has_microdata else []
-    for posting in microdata:
+    rdfa = _rdfa_postings(response, found.errors) if has_rdfa else []
+    for posting in [*microdata, *rdfa]:
         title = _title_key(posting)
         if title is None or title not in titles:
             found.postings.append(posting)
+            titles.add(title)
     return found
+
+
+def _rdfa_postings(response: TextResponse, errors: list[str]) -> list[dict[str, Any]]:
+    """The RDFa postings, or none and a message in `errors` when extruct cannot read them."""
+    try:
+        return rdfa_postings(response)
+    except Exception as exc:  # pyRdfa and rdflib raise many kinds: reported and counted
+        errors.append(f"RDFa: {type(exc).__name__}: {str(exc)[:120]}")
+        return []
 
 
 def _jsonld_blocks(document: HtmlElement, errors: list[str]) -> tuple[list[Any], bool]:
@@ -146,9 +162,36 @@ def _resolve(value: Any, index: dict[str, Any]) -> Any:
     return value
 
 
+# What JSON escaping leaves in a string escaped twice: "\\n", "\\t", "\\u00e9", "\\/".
+_ESCAPED = re.compile(r'\\(?:u[0-9a-fA-F]{4}|[nrtbf"/\\])')
+# A string holds a twice-escaped sequence when one of these follows a backslash.
+_ESCAPED_HINT = re.compile(r"\\(?:u[0-9a-fA-F]{4}|[nrt])")
+_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "b": "", "f": "", '"': '"', "/": "/",
+            "\\": "\\"}
+
+
+def _unescape(match: re.Match[str]) -> str:
+    sequence = match.group()
+    return chr(int(sequence[2:], 16)) if sequence[1] == "u" else _ESCAPES[sequence[1]]
+
+
+def decode_escapes(value: str) -> str:
+    """A string JSON-escaped twice, decoded the second time: "a\\nb" -> "a" LF "b".
+
+    Only when it holds "\\n", "\\r", "\\t" or "\\uXXXX" (a lone backslash is text);
+    a surrogate pair ("\\ud83d\\ude80") becomes its one character.
+    """
+    if "\\" not in value or _ESCAPED_HINT.search(value) is None:
+        return value
+    decoded = _ESCAPED.sub(_unescape, value)
+    return decoded.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
 def _decode_entities(value: Any) -> Any:
-    """JSON-LD strings are often HTML-escaped once more ("Caf&eacute;", "&amp;")."""
+    """JSON-LD strings are often HTML-escaped once more ("Caf&eacute;", "&amp;"), or
+    JSON-escaped once more (a literal "\\n" where a line break was meant)."""
     if isinstance(value, str):
+        value = decode_escapes(value)
         return replace_entities(value) if "&" in value else value
     if isinstance(value, list):
         return [_decode_entities(entry) for entry in value]

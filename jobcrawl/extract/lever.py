@@ -6,7 +6,7 @@ import html
 from datetime import UTC, date, datetime
 from typing import Any
 
-from jobcrawl.extract.builder import build_item
+from jobcrawl.extract.builder import LOCATION_SEPARATOR, build_item
 from jobcrawl.extract.normalize import employment_terms
 from jobcrawl.extract.records import json_text, web_url
 from jobcrawl.extract.salary import Salary, normalize_period, salary_from_jsonld
@@ -27,7 +27,7 @@ def _categories(posting: dict[str, Any]) -> dict[str, Any]:
 
 
 def location(posting: dict[str, Any]) -> str | None:
-    """Every location of the posting (``allLocations``) joined " / ", else ``location``."""
+    """Every location of the posting (``allLocations``) joined "; ", else ``location``."""
     categories = _categories(posting)
     places: list[str] = []
     every = categories.get("allLocations")
@@ -35,7 +35,7 @@ def location(posting: dict[str, Any]) -> str | None:
         place = json_text(entry)
         if place and place not in places:
             places.append(place)
-    return " / ".join(places) or json_text(categories.get("location"))
+    return LOCATION_SEPARATOR.join(places) or json_text(categories.get("location"))
 
 
 def category(posting: dict[str, Any]) -> str | None:
@@ -95,6 +95,16 @@ def date_posted(posting: dict[str, Any]) -> date | None:
         return None
 
 
+# Lever's workplaceType: "remote", "on-site", "hybrid", "unspecified".
+_WORKPLACES = {"remote": True, "on-site": False, "onsite": False}
+
+
+def remote(posting: dict[str, Any]) -> bool | None:
+    """``workplaceType`` remote -> True, on-site -> False; hybrid or unspecified: None."""
+    kind = posting.get("workplaceType")
+    return _WORKPLACES.get(kind.strip().lower()) if isinstance(kind, str) else None
+
+
 def to_item(
     posting: dict[str, Any], *, source: str, scraped_at: datetime, fallback_url: str = ""
 ) -> JobItem:
@@ -116,4 +126,5 @@ def to_item(
         description=description(posting),
         salary=salary(posting),
         date_posted=date_posted(posting),
+        remote=remote(posting),
     )

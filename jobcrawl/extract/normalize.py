@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from jobcrawl.extract.dates import parse_date, resolve_closing_date
 from jobcrawl.extract.salary import (
+    ESTIMATED_PREFIX,
     Salary,
     currency_code,
     find_salary_in_text,
@@ -145,6 +146,8 @@ def _salary(item: JobItem) -> list[str]:
     # Structured salaries come with their figures; the text is read only for what is missing.
     needs_text = no_numbers or item.salary_currency is None or item.salary_period is None
     parsed = parse_salary_text(item.salary_raw) if needs_text else Salary()
+    if item.salary_raw and item.salary_raw.startswith(ESTIMATED_PREFIX):
+        events.append("salary/estimated")
     if item.salary_raw and no_numbers:
         item.salary_min, item.salary_max = parsed.min, parsed.max
         has_numbers = parsed.min is not None or parsed.max is not None
@@ -195,7 +198,8 @@ def normalize_item(item: JobItem, *, dayfirst: bool = True) -> list[str]:
 
     Events are stats keys without the "jobcrawl/" prefix (the normalize pipeline adds it):
     exactly one of dates/closing/{structured,text,relative,unparsed,missing}, plus
-    dates/posted/unparsed and salary/parsed or salary/unparsed when they apply. Without
+    dates/posted/unparsed, salary/parsed or salary/unparsed and salary/estimated (an
+    estimatedSalary, not an offered one) when they apply. Without
     any salary field, a salary written in the description is used (salary/parsed).
     `dayfirst` decides how 03/04/2024 reads, in datePosted, closing dates and text.
     """

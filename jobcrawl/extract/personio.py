@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
-from jobcrawl.extract.builder import build_item
+from jobcrawl.extract.builder import LOCATION_SEPARATOR, build_item
 from jobcrawl.extract.normalize import employment_terms
 from jobcrawl.extract.records import date_or_text
 from jobcrawl.extract.text import clean_line, html_to_text
@@ -72,13 +72,13 @@ def position_url(position: dict[str, Any], company: str) -> str:
 
 
 def location(position: dict[str, Any]) -> str | None:
-    """The office, then any additional offices, joined " / "."""
+    """The office, then any additional offices, joined "; "."""
     offices = [_line(position, "office")]
     extra = position.get("additionalOffices")
     if isinstance(extra, list):
         offices += [clean_line(office) for office in extra if isinstance(office, str)]
     unique = list(dict.fromkeys(office for office in offices if office))
-    return " / ".join(unique) or None
+    return LOCATION_SEPARATOR.join(unique) or None
 
 
 def contract_terms(position: dict[str, Any]) -> tuple[str | None, str | None]:

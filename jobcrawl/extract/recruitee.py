@@ -81,6 +81,12 @@ def date_posted(offer: dict[str, Any]) -> date | str | None:
     return date_or_text(raw)
 
 
+def remote(offer: dict[str, Any]) -> bool | None:
+    """The offer's ``remote`` flag (True/False), None without one."""
+    flag = offer.get("remote")
+    return flag if isinstance(flag, bool) else None
+
+
 def to_item(offer: dict[str, Any], *, source: str, scraped_at: datetime,
             company: str) -> JobItem:
     """A JobItem from one offer; `company` is the careers-site name (for the fallback URL).
@@ -102,4 +108,5 @@ def to_item(offer: dict[str, Any], *, source: str, scraped_at: datetime,
         salary=salary(offer),
         date_posted=date_posted(offer),
         closing_date_raw=json_text(offer.get("close_at")),
+        remote=remote(offer),
     )

@@ -256,6 +256,11 @@ def salary_from_jsonld(value: Any) -> Salary:
     return Salary(_describe(None, number, number, None), number, number)
 
 
+def has_pay(salary: Salary) -> bool:
+    """True when a salary says an amount, as figures or as text (a currency alone does not)."""
+    return salary.raw is not None or salary.min is not None or salary.max is not None
+
+
 def find_salary_in_text(text: str | None) -> Salary:
     """The first salary written in running text ("Salary: £28,000 - £32,000 per annum").
 
@@ -325,3 +330,44 @@ def salary_from_parts(low: Any = None, high: Any = None, currency: str | None = 
     shown = re.sub(r"\W", "", unit) if multiple and unit else unit
     text = clean_line(raw) or _describe(code, low_value, high_value, shown)
     return Salary(text, low_value, high_value, code, period)
+
+
+# estimatedSalary is a guess (often the board's own model), not what the employer
+# offers: read only without a baseSalary, and marked so in salary_raw (the normalize
+# step counts it: jobcrawl/salary/estimated).
+ESTIMATED_PREFIX = "Estimated: "
+_DURATION_PERIODS = {"PT1H": "hour", "P1D": "day", "P1W": "week", "P1M": "month", "P1Y": "year"}
+
+
+def estimated_salary(value: Any) -> Salary:
+    """A Salary from JSON-LD ``estimatedSalary``, its raw text starting "Estimated: ".
+
+    A MonetaryAmount, number or text reads as baseSalary does; a
+    MonetaryAmountDistribution gives its 25th-75th percentile range (else its
+    median), its period from ``duration`` ("P1Y") when it has no unitText.
+    """
+    entries = value if isinstance(value, list) else [value]
+    for entry in entries:
+        found = salary_from_jsonld(entry)
+        if not has_pay(found) and isinstance(entry, dict):
+            found = _from_distribution(entry)
+        if has_pay(found):
+            raw = found.raw or ""
+            return Salary(ESTIMATED_PREFIX + raw, found.min, found.max, found.currency,
+                          found.period)
+    return Salary()
+
+
+def _from_distribution(distribution: dict[str, Any]) -> Salary:
+    low, high = to_amount(distribution.get("percentile25")), to_amount(
+        distribution.get("percentile75"))
+    if low is None or high is None:
+        low = high = to_amount(distribution.get("median"))
+    if low is None:
+        return Salary()
+    low, high = min(low, high), max(low, high)  # type: ignore[type-var]
+    currency = currency_code(_text(distribution.get("currency")))
+    duration = _text(distribution.get("duration"))
+    unit = _text(distribution.get("unitText"))
+    period = normalize_period(unit) or _DURATION_PERIODS.get((duration or "").upper())
+    return Salary(_describe(currency, low, high, unit or period), low, high, currency, period)

@@ -88,6 +88,13 @@ def date_posted(posting: dict[str, Any]) -> date | str | None:
     return date_or_text(json_text(posting.get("releasedDate")))
 
 
+def remote(posting: dict[str, Any]) -> bool | None:
+    """``location.remote`` (True/False), None without one."""
+    place = posting.get("location")
+    flag = place.get("remote") if isinstance(place, dict) else None
+    return flag if isinstance(flag, bool) else None
+
+
 def to_item(
     posting: dict[str, Any], *, source: str, scraped_at: datetime, fallback_url: str = ""
 ) -> JobItem:
@@ -110,4 +117,5 @@ def to_item(
         terms=contract_terms(posting),
         description=description(posting),
         date_posted=date_posted(posting),
+        remote=remote(posting),
     )

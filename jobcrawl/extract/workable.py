@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from jobcrawl.extract.builder import build_item
+from jobcrawl.extract.builder import LOCATION_SEPARATOR, build_item
 from jobcrawl.extract.normalize import employment_terms
 from jobcrawl.extract.records import date_or_text, json_text, records, web_url
 from jobcrawl.extract.text import html_to_text
@@ -38,7 +38,7 @@ def _place(city: Any, region: Any, country: Any) -> str | None:
 
 
 def location(job: dict[str, Any]) -> str | None:
-    """Every visible entry of ``locations`` joined " / " (else city, state, country);
+    """Every visible entry of ``locations`` joined "; " (else city, state, country);
     "Remote" for a telecommuting job without any place."""
     places: list[str] = []
     entries = job.get("locations")
@@ -47,10 +47,17 @@ def location(job: dict[str, Any]) -> str | None:
             place = _place(entry.get("city"), entry.get("region"), entry.get("country"))
             if place and place not in places:
                 places.append(place)
-    found = " / ".join(places) or _place(job.get("city"), job.get("state"), job.get("country"))
+    found = (LOCATION_SEPARATOR.join(places)
+             or _place(job.get("city"), job.get("state"), job.get("country")))
     if found is None and job.get("telecommuting") is True:
         return "Remote"
     return found
+
+
+def remote(job: dict[str, Any]) -> bool | None:
+    """Workable's ``telecommuting`` flag (True/False), None without one."""
+    flag = job.get("telecommuting")
+    return flag if isinstance(flag, bool) else None
 
 
 def category(job: dict[str, Any]) -> str | None:
@@ -100,4 +107,5 @@ def to_item(
         terms=employment_terms(job.get("employment_type")),
         description=description(job),
         date_posted=date_posted(job),
+        remote=remote(job),
     )

@@ -18,7 +18,7 @@ class NormalizePipeline:
 
     Settings: JOBCRAWL_DATES_DAYFIRST (a spider's ``dayfirst`` attribute wins).
     Stats: jobcrawl/dates/closing/{structured,text,relative,unparsed,missing},
-    jobcrawl/dates/posted/unparsed, jobcrawl/salary/{parsed,unparsed,implausible},
+    jobcrawl/dates/posted/unparsed, jobcrawl/salary/{parsed,unparsed,implausible,estimated},
     jobcrawl/text/cleaned/<field> (a NUL, control character or lone surrogate removed),
     jobcrawl/url/rejected (a URL that is not http(s), emptied: the ad is then dropped),
     jobcrawl/text/truncated/category (a category longer than its column, cut).

@@ -161,7 +161,11 @@ def report_page(crawler: Crawler, source: str, url: str, ad_urls: list[str]) -> 
         recrawl_state(crawler).pages[(source, page)] = ad_urls[0] if ad_urls else None
 
 
-def report_closed(crawler: Crawler, source: str, url: str, notice: str) -> None:
-    """The page of the ad stored under `url` says it is closed: it expires as `closed`."""
-    evidence = f"page says: '{notice}'"
+def report_closed(crawler: Crawler, source: str, url: str, notice: str, *,
+                  evidence: str | None = None) -> None:
+    """The page of the ad stored under `url` says it is closed: it expires as `closed`.
+
+    `evidence` (jobcrawl.extract.closed.ClosedVerdict's) replaces "page says: '<notice>'".
+    """
+    evidence = evidence or f"page says: '{notice}'"
     recrawl_state(crawler).closed[(source, canonical_url(url))] = evidence

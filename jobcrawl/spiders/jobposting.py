@@ -16,7 +16,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.spiders import SitemapSpider
 
 from jobcrawl.config.arguments import ArgFlag, Count, SourceName, SpiderArguments, UrlList
-from jobcrawl.extract.closed import closed_notice
+from jobcrawl.extract.closed import closed_verdict, page_closed_notice
 from jobcrawl.extract.jobposting import source_for, to_item
 from jobcrawl.extract.jsonld import extract_postings
 from jobcrawl.extract.links import listing_links
@@ -87,7 +87,9 @@ class JobPostingSpider(SitemapSpider):
 
     Stats: jobcrawl/jobposting/listing_pages, .../ad_pages, .../postings,
     .../pages_without_posting, .../not_html, .../gone_pages (404/410),
-    .../closed_pages, .../failed_listing_pages, .../failed_ad_pages,
+    .../closed_pages, .../closed_notice_overruled (a weak notice, validThrough ahead),
+    .../closed_notice_unseen (notice words only in scripts or hidden parts),
+    .../failed_listing_pages, .../failed_ad_pages,
     jobcrawl/extract/jsonld_errors.
     """
 
@@ -204,12 +206,7 @@ class JobPostingSpider(SitemapSpider):
             return
         response = page
         items = list(self._items(response, count_missing=True))
-        notice = closed_notice(response.text)
-        if notice is not None:
-            stats.inc_value("jobcrawl/jobposting/closed_pages")
-            for item in items or [None]:
-                source = item.source if item else self.source_for(response.url)
-                report_closed(self.crawler, source, item.url if item else response.url, notice)
+        self._report_closed(response, items)
         hub = not items and depth is not None and depth < self.depth_limit
         if not hub:
             report_page(self.crawler, self.source_for(response.url), response.url,
@@ -242,6 +239,33 @@ class JobPostingSpider(SitemapSpider):
         if misses is not None:
             misses.record("listing", response.url, reason, response.status)
         return None
+
+    def _report_closed(self, response: TextResponse, items: list[JobItem]) -> None:
+        """The ads of a page whose visible text says the job is closed expire as `closed`,
+        unless a validThrough today or later outweighs a weak notice (extract/closed.py)."""
+        found = page_closed_notice(response)
+        stats = self.crawler.stats
+        if found.notice is None:
+            if found.in_source:
+                stats.inc_value("jobcrawl/jobposting/closed_notice_unseen")
+            return
+        today = datetime.now(UTC).date()
+        dayfirst = getattr(self, "dayfirst", self.settings.getbool("JOBCRAWL_DATES_DAYFIRST", True))
+        closed = False
+        for item in items or [None]:
+            verdict = closed_verdict(found.notice, item.closing_date_raw if item else None,
+                                     today=today, dayfirst=dayfirst)
+            url = item.url if item else response.url
+            if verdict.closed:
+                closed = True
+                report_closed(self.crawler, item.source if item else self.source_for(url), url,
+                              found.notice.text, evidence=verdict.evidence)
+            else:
+                stats.inc_value("jobcrawl/jobposting/closed_notice_overruled")
+                logger.info("%s: closed notice %r overruled by validThrough %s", url,
+                            found.notice.text, item.closing_date_raw if item else None)
+        if closed:
+            stats.inc_value("jobcrawl/jobposting/closed_pages")
 
     def _follow_links(self, response: TextResponse, depth: int) -> Iterator[Request]:
         links = listing_links(response, allow=self.allow)

@@ -16,7 +16,7 @@ from scrapy.http import Response, TextResponse
 
 from jobcrawl.config.arguments import Count, Origin, Required, SourceName, SpiderArguments
 from jobcrawl.config.profiles import load_profile
-from jobcrawl.extract.closed import closed_notice
+from jobcrawl.extract.closed import closed_verdict, page_closed_notice
 from jobcrawl.extract.site import ad_links, next_pages, to_item
 from jobcrawl.recrawl.marks import report_closed, report_gone
 from jobcrawl.recrawl.state import AD_SOURCE_META
@@ -70,6 +70,8 @@ class SiteSpider(Spider):
     Settings: JOBCRAWL_CHROMIUM_PATH, PLAYWRIGHT_LAUNCH_OPTIONS (only when rendering).
     Stats: jobcrawl/site/listing_pages, .../ad_pages, .../rendered_pages,
     .../gone_pages (404/410), .../closed_pages (a closed notice),
+    .../closed_notice_overruled (a weak notice, the closing date ahead),
+    .../closed_notice_unseen (notice words only in scripts or hidden parts),
     .../listing_without_links, .../missing/<field>, .../not_html,
     .../request_failed/{listing,ad}; a failed page is also missed
     (jobcrawl/missed/{listing,ad}: the run is incomplete).
@@ -206,11 +208,31 @@ class SiteSpider(Spider):
         found = to_item(page, self.profile, scraped_at=datetime.now(UTC))
         for name in found.missing:
             stats.inc_value(f"jobcrawl/site/missing/{name}")
-        notice = closed_notice(page.text)
-        if notice is not None:
-            stats.inc_value("jobcrawl/site/closed_pages")
-            report_closed(self.crawler, self.profile.source, found.item.url, notice)
+        self._report_closed(page, found.item)
         yield found.item
+
+    def _report_closed(self, page: TextResponse, item: JobItem) -> None:
+        """A page whose visible text says the job is closed: the ad expires as `closed`,
+        unless its closing date (today or later) outweighs a weak notice (extract/closed.py)."""
+        found = page_closed_notice(page)
+        stats = self.crawler.stats
+        if found.notice is None:
+            if found.in_source:
+                stats.inc_value("jobcrawl/site/closed_notice_unseen")
+            return
+        dayfirst = self.profile.dayfirst
+        if dayfirst is None:
+            dayfirst = self.settings.getbool("JOBCRAWL_DATES_DAYFIRST", True)
+        verdict = closed_verdict(found.notice, item.closing_date_raw,
+                                 today=datetime.now(UTC).date(), dayfirst=dayfirst)
+        if verdict.closed:
+            stats.inc_value("jobcrawl/site/closed_pages")
+            report_closed(self.crawler, self.profile.source, item.url, found.notice.text,
+                          evidence=verdict.evidence)
+        else:
+            stats.inc_value("jobcrawl/site/closed_notice_overruled")
+            logger.info("%s: closed notice %r overruled by closing date %s", item.url,
+                        found.notice.text, item.closing_date_raw)
 
     def request_failed(self, failure: Failure) -> None:
         """A page that could not be fetched (or rendered) after retries: log and count it.

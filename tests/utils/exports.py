@@ -33,14 +33,15 @@ def job(source: str, webindex: str, **values: Any) -> dict[str, Any]:
 
 # Inserted out of order: every export comes out sorted by (source, webindex).
 JOBS = [
-    job("lever:zeta", "2", company="Zeta", location="Leeds / Remote", category="Sales Jobs",
-        contract_type="permanent", contract_time="full_time",
+    job("lever:zeta", "2", company="Zeta", location="Leeds; Remote", category="Sales Jobs",
+        contract_type="permanent", contract_time="full_time", remote=True,
         salary_raw="£25,000 per annum", salary_min=25000.0, salary_max=25000.0,
         salary_currency="GBP", salary_period="year", date_posted=date(2026, 11, 2),
         seen_count=2, last_seen=datetime(2026, 11, 25, 10, 0, tzinfo=UTC),
         last_run="run-2026-11-25"),
     job("greenhouse:acme", "b", title='Engineer, "Platform"', company="Acme, Ltd",
-        category="IT Jobs", description="Line one,\nline two — ünïcødé.\r\nCRLF kept."),
+        category="IT Jobs", description="Line one,\nline two — ünïcødé.\r\nCRLF kept.",
+        remote=False),
     job("lever:zeta", "10", title='=HYPERLINK("http://example.com","Apply")',
         closing_date=date(2026, 12, 31), closing_date_raw="Apply by 31/12",
         closing_date_source="text", last_run="run-2026-11-25",
