@@ -36,13 +36,11 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Annotated, Any
 
 from lxml import etree
-from pydantic import PlainValidator, ValidationError, ValidationInfo
+from pydantic import PlainValidator, ValidationInfo
 
-from jobcrawl.config.profiles import ProfileError
+from jobcrawl.config.profiles import ProfileError, checked_file
 from jobcrawl.config.types import (
     FileModel,
-    error_message,
-    key_path,
     problem,
     raise_problems,
     yaml_bool,
@@ -87,15 +85,7 @@ def load_feed_profile(path: str | Path) -> FeedProfile:
 def parse_feed_profile(data: Any, origin: str = "<feed profile>",
                        problems: Sequence[str] = ()) -> FeedProfile:
     """A FeedProfile from already-parsed YAML; ProfileError listing every problem otherwise."""
-    errors = list(problems)
-    try:
-        checked = FeedProfileFile.model_validate(data)
-    except ValidationError as exc:
-        errors += [f"{key_path(error['loc']) or '(profile)'}: {error_message(error)}"
-                   for error in exc.errors()]
-    if errors:
-        raise ProfileError(origin, errors)
-    return checked.profile()
+    return checked_file(FeedProfileFile, data, origin, problems).profile()
 
 
 def _namespaces(value: Any) -> Mapping[str, str]:

@@ -32,9 +32,9 @@ from collections.abc import Mapping  # at run time: pydantic reads the annotatio
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
-from pydantic import PlainValidator, ValidationError, ValidationInfo
+from pydantic import BaseModel, PlainValidator, ValidationError, ValidationInfo
 
 from jobcrawl.config.selectors import SelectorSpec, collect, selector_spec
 from jobcrawl.config.types import (
@@ -64,6 +64,9 @@ PAGE_KINDS = ("listing", "ad")
 DEFAULT_WAIT_TIMEOUT = 15.0
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 _SCRIPTS_CREATE = "the selector of an element that the page's scripts create"
+
+
+M = TypeVar("M", bound=BaseModel)
 
 
 class ProfileError(ValueError):
@@ -119,15 +122,21 @@ def parse_profile(data: Any, origin: str = "<profile>", problems: Sequence[str] 
 
     `problems` found while reading (duplicate keys) come first in the list.
     """
+    return checked_file(ProfileFile, data, origin, problems).profile()
+
+
+def checked_file(model: type[M], data: Any, origin: str, problems: Sequence[str] = ()) -> M:
+    """`data` validated as `model` (a profile file's pydantic model); ProfileError listing
+    `problems` and every validation error, each named by its key path, otherwise."""
     errors = list(problems)
     try:
-        checked = ProfileFile.model_validate(data)
+        checked = model.model_validate(data)
     except ValidationError as exc:
         errors += [f"{key_path(error['loc']) or '(profile)'}: {error_message(error)}"
                    for error in exc.errors()]
     if errors:
         raise ProfileError(origin, errors)
-    return checked.profile()
+    return checked
 
 
 # --- the file's model ----------------------------------------------------------
