@@ -277,3 +277,19 @@ def test_max_pages_above_the_boards_size_reads_it_all_and_expires_unlisted_ads(
     second = crawl("-a", "max_pages=3")
     assert (second["jobcrawl/jobposting/listing_pages"], second["jobcrawl/expiry/unlisted"]) == (
         3, 1)
+
+
+def test_known_ads_are_read_before_the_first_request(
+        small_board: DemoBoard, sqlite_url: str, tmp_path: Path) -> None:
+    # Read in a thread while the spider opens, not on the reactor at the first ad link
+    # (a million known ads take seconds): the log says so before anything is crawled.
+    Crawls(small_board, sqlite_url, tmp_path)()
+    second = run_scrapy("crawl", "jobposting", "-a", f"url={small_board.url}/jobs",
+                        "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "LOG_LEVEL=DEBUG",
+                        "-s", f"JOBCRAWL_DATABASE_URL={sqlite_url}")
+    assert second.returncode == 0, second.stderr[-3000:]
+    lines = second.stderr.splitlines()
+    [loaded] = [number for number, line in enumerate(lines) if "not fetched again" in line]
+    crawled = [number for number, line in enumerate(lines) if "Crawled (200)" in line]
+    assert "ads of jobposting:127.0.0.1 fetched since" in lines[loaded]
+    assert crawled and loaded < crawled[0]

@@ -6,9 +6,11 @@ import logging
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Self
 
-from scrapy import Request
+from scrapy import Request, signals
 from scrapy.exceptions import NotConfigured
+from scrapy.utils.defer import maybe_deferred_to_future
 from sqlalchemy.exc import SQLAlchemyError
+from twisted.internet.threads import deferToThread
 
 from jobcrawl.db.component import CrawlDatabase
 from jobcrawl.recrawl.marks import recrawl_state
@@ -18,6 +20,7 @@ from jobcrawl.recrawl.state import AD_SOURCE_META, KnownAds, RecrawlConfig
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterable, Iterator
 
+    from scrapy import Spider
     from scrapy.crawler import Crawler
     from scrapy.http import Response
 
@@ -32,8 +35,9 @@ class RecrawlMiddleware:
     Only requests whose meta names the ad's source (`jobcrawl_ad_source`, set by
     the jobposting spider on ad links and sitemap entries) are candidates. The
     URL, spelled canonically, is looked up among the source's ads whose
-    last_fetched is within the TTL, loaded once per source on first use; a hit
-    is not sent, and the store pipeline moves the ad's last_seen when the
+    last_fetched is within the TTL, loaded once per source: in a thread before the
+    crawl starts for the sources the spider names (its ``recrawl_sources()``),
+    else on first use; a hit is not sent, and the store pipeline moves the ad's last_seen when the
     spider closes. An ad whose URL differs from the link (e.g. a canonical link
     to another path) is fetched again: safe, only slower. A database that
     cannot be read is logged and the crawl fetches everything.
@@ -56,7 +60,23 @@ class RecrawlMiddleware:
         config = RecrawlConfig.from_settings(crawler.settings)
         if not config.enabled:
             raise NotConfigured("JOBCRAWL_RECRAWL_TTL is 0: every ad page is fetched")
-        return cls(crawler, config, CrawlDatabase.of(crawler))
+        middleware = cls(crawler, config, CrawlDatabase.of(crawler))
+        crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
+        return middleware
+
+    async def spider_opened(self, spider: Spider) -> None:
+        """Load the known ads of the sources the spider names, in a thread, before it starts.
+
+        The crawl waits for them (Scrapy awaits spider_opened) but the reactor does not:
+        a million known ads take seconds to read. A source met later is loaded then.
+        """
+        named = getattr(spider, "recrawl_sources", None)
+        for source in named() if callable(named) else ():
+            if source in self.state.known:
+                continue
+            since = datetime.now(UTC) - self.config.ttl
+            read = await maybe_deferred_to_future(deferToThread(self._read, source, since))
+            self.state.known[source] = self._loaded(source, since, read)
 
     def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterator[Any]:
         for output in result:
@@ -89,18 +109,25 @@ class RecrawlMiddleware:
         return known
 
     def _load(self, source: str) -> KnownAds:
-        # Once per source, on the reactor thread: a million URLs take a few seconds,
-        # paid once, and every later lookup is a binary search.
+        # A source the spider did not name at start: read on the reactor thread, once.
         since = datetime.now(UTC) - self.config.ttl
-        stats = self.crawler.stats
-        assert stats is not None
+        return self._loaded(source, since, self._read(source, since))
+
+    def _read(self, source: str, since: datetime) -> KnownAds | str:
+        """The source's ads fetched since `since`, or why they could not be read."""
         try:
             with self.database.engine.connect() as connection:
-                known = KnownAds(recently_fetched(connection, source, since))
+                return KnownAds(recently_fetched(connection, source, since))
         except SQLAlchemyError as exc:
-            reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+            return str(getattr(exc, "orig", None) or exc).splitlines()[0]
+
+    def _loaded(self, source: str, since: datetime, known: KnownAds | str) -> KnownAds:
+        """Counted and logged on the reactor thread."""
+        stats = self.crawler.stats
+        assert stats is not None
+        if isinstance(known, str):
             logger.warning("recrawl: cannot read the known ads of %s, fetching every ad: %s",
-                           source, reason)
+                           source, known)
             stats.inc_value(f"{STATS_PREFIX}unavailable")
             return KnownAds(())
         stats.inc_value(f"{STATS_PREFIX}known", len(known))

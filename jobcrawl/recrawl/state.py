@@ -66,14 +66,19 @@ class KnownAds:
 
     Two sorted arrays (16 bytes an ad) instead of a dict, so a million known
     ads cost ~16 MB; lookups are binary searches. `touched` marks, per entry,
-    that this crawl saw the ad listed without fetching it.
+    that this crawl saw the ad listed without fetching it. Built without a
+    Python object per ad: the keys and ids go straight into arrays and are
+    sorted by pyarrow (a list of (key, id) tuples sorted in Python took 150 MB
+    and 0.85 s per million ads; see benchmarks/README.md#recrawls).
     """
 
     def __init__(self, entries: Iterable[tuple[int, str]]) -> None:
-        pairs = sorted((url_key(url), job_id) for job_id, url in entries)
-        self._keys = array("q", (key for key, _ in pairs))
-        self._ids = array("q", (job_id for _, job_id in pairs))
-        self._touched = bytearray(len(pairs))
+        keys, ids = array("q"), array("q")
+        for job_id, url in entries:
+            keys.append(url_key(url))
+            ids.append(job_id)
+        self._keys, self._ids = _sorted_by_key(keys, ids)
+        self._touched = bytearray(len(self._keys))
 
     def __len__(self) -> int:
         return len(self._keys)
@@ -97,3 +102,25 @@ class KnownAds:
         """jobs.id of the touched ads, each once (id 0: a page without a posting)."""
         return sorted({self._ids[position] for position, flag in enumerate(self._touched)
                        if flag and self._ids[position]})
+
+
+def _sorted_by_key(keys: array[int], ids: array[int]) -> tuple[array[int], array[int]]:
+    """Both arrays in the order of `keys` (ties keep their order)."""
+    if len(keys) < 2:
+        return keys, ids
+    import pyarrow as pa  # only when there is something to sort: its import costs 0.1 s
+    import pyarrow.compute as pc
+
+    def column(values: array[int]) -> pa.Array:
+        return pa.Array.from_buffers(pa.int64(), len(values), [None, pa.py_buffer(values)])
+
+    order = pc.sort_indices(column(keys))
+
+    def taken(values: array[int]) -> array[int]:
+        result = array("q")
+        # An Arrow buffer may be padded past its values: keep exactly len(values) of them.
+        data = pc.take(column(values), order).buffers()[1]
+        result.frombytes(memoryview(data)[:len(values) * result.itemsize])
+        return result
+
+    return taken(keys), taken(ids)

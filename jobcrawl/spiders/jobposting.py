@@ -134,6 +134,11 @@ class JobPostingSpider(SitemapSpider):
         """The source of the ads of the page at `url`: -a source=NAME, else by its host."""
         return self.source or source_for(url)
 
+    def recrawl_sources(self) -> list[str]:
+        """The sources whose known ads the recrawl loads before the crawl starts: those of
+        the start pages' hosts (an ad on another host is looked up when it is met)."""
+        return sorted({self.source_for(url) for url in self.listing_urls + self.sitemap_urls})
+
     def listing_complete(self) -> bool:
         """True when every listing page was read and every ad page downloaded."""
         return not (self._pagination_cut or self._failed_listings or self._failed_ads)
