@@ -100,11 +100,11 @@ class SiteSpider(Spider):
         self.allowed_domains = sorted(
             {urlsplit(self.with_origin(url)).hostname or "" for url in self.profile.start_urls})
 
-    @classmethod
     def recrawl_sources(self) -> list[str]:
         """The source whose known ads the recrawl loads before the crawl starts."""
         return [self.source]
 
+    @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
         if spider.profile.render:
