@@ -144,7 +144,8 @@ def test_every_dialect_in_one_crawl_stores_each_ad_once_with_its_fields(
         location="California, United States", category="Back-End Programming",
         contract_type="contract", description="Six-month contract.",
         date_posted="2024-03-04", closing_date="2024-04-03",
-        closing_date_raw="Wed, 03 Apr 2024 09:30:00 +0000", closing_date_source="structured")
+        closing_date_raw="Wed, 03 Apr 2024 09:30:00 +0000", closing_date_source="structured",
+        remote=True)
 
 
 def test_a_feed_of_no_known_dialect_fails_naming_its_root_and_the_dialects_known(

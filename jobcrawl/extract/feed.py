@@ -83,6 +83,8 @@ DOMAIN_FIELDS = {
 }  # fmt: skip
 # We Work Remotely writes "Company: Title" and names the company nowhere else.
 COMPANY_IN_TITLE_HOSTS = ("weworkremotely.com",)
+# Boards that list remote jobs only (their region says where applicants may live).
+REMOTE_ONLY_HOSTS = ("weworkremotely.com",)
 
 _NAME_NOISE = re.compile(r"[-_.]")
 # "at_one_school" (a school feed's Job_location): a code for where the job sits, no place.
@@ -257,7 +259,7 @@ def rss_item(entry: etree._Element, context: FeedContext) -> JobItem:
         closing_date_raw=fields.stamp(children.value(RSS_CLOSING)),
         **by_domain,
     )
-    return _company_from_title(item)
+    return _remote_board(_company_from_title(item))
 
 
 def _add_embedded_records(children: _Children) -> None:
@@ -301,6 +303,13 @@ def _company_from_title(item: JobItem) -> JobItem:
     company, title = (part.strip() for part in item.title.split(": ", 1))
     if company and title:
         item.company, item.title = company, title
+    return item
+
+
+def _remote_board(item: JobItem) -> JobItem:
+    if item.remote is None and (urlsplit(item.url).hostname or "").removeprefix(
+            "www.") in REMOTE_ONLY_HOSTS:
+        item.remote = True
     return item
 
 
