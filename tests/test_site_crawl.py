@@ -13,6 +13,7 @@ from jobcrawl.demo.server import DemoBoard
 from jobcrawl.extract.ids import webindex_from_url
 from tests.utils.demo import assert_rows_are_the_truth
 from tests.utils.paths import ROOT
+from tests.utils.recorded import Recorded, RecordedServer
 from tests.utils.rows import expired_ads, stored_rows
 from tests.utils.scrapy import crawl_api, run_scrapy
 
@@ -184,6 +185,26 @@ def test_lost_listing_page_makes_the_crawl_incomplete(
     assert stats["jobcrawl/missed/listing"] == 1
     assert "item_scraped_count" not in stats
     assert "site demo-html: listing page" in stderr
+
+
+def test_a_listing_page_that_is_not_html_is_missed(sqlite_url: str, tmp_path: Path) -> None:
+    # An API endpoint given as a start URL: its ads were never seen, as with a failed page.
+    routes = {"/robots.txt": Recorded.text("", content_type="text/plain"),
+              "/jobs": Recorded.text('{"jobs": [{"id": 1, "title": "Nurse"}]}')}
+    with RecordedServer(routes) as server:
+        profile = tmp_path / "json.yaml"
+        profile.write_text(f"""name: json-listing
+start_urls: [{server.url}/jobs]
+listing: {{links: "css:a.job"}}
+fields: {{title: "css:h1", description: "css:.description"}}
+""", encoding="utf-8")
+        code, stats, stderr = crawl_api("site", "-a", f"profile={profile}",
+                                        "-s", "JOBCRAWL_MONITOR_MIN_ITEMS=0",
+                                        db_url=sqlite_url, tmp_path=tmp_path)
+    assert code == 3, stderr[-3000:]
+    assert (stats["jobcrawl/site/not_html"], stats["jobcrawl/missed/listing"]) == (1, 1)
+    assert f"listing page {server.url}/jobs is not HTML (application/json); skipped" in stderr
+    assert "Traceback" not in stderr
 
 
 def test_stale_links_selector_is_counted_and_warned(

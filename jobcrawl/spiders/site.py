@@ -17,10 +17,11 @@ from scrapy.http import Response, TextResponse
 from jobcrawl.config.arguments import Count, Origin, Required, SourceName, SpiderArguments
 from jobcrawl.config.profiles import load_profile
 from jobcrawl.extract.closed import closed_verdict, page_closed_notice
+from jobcrawl.extract.page import content_type, is_html_page
 from jobcrawl.extract.site import ad_links, next_pages, to_item
 from jobcrawl.recrawl.marks import report_closed, report_gone
 from jobcrawl.recrawl.state import AD_SOURCE_META
-from jobcrawl.runs.misslog import PAGE_META
+from jobcrawl.runs.misslog import PAGE_META, MissLog
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -73,8 +74,8 @@ class SiteSpider(Spider):
     .../closed_notice_overruled (a weak notice, the closing date ahead),
     .../closed_notice_unseen (notice words only in scripts or hidden parts),
     .../listing_without_links, .../missing/<field>, .../not_html,
-    .../request_failed/{listing,ad}; a failed page is also missed
-    (jobcrawl/missed/{listing,ad}: the run is incomplete).
+    .../request_failed/{listing,ad}; a failed page, and a listing page that is not
+    HTML, is also missed (jobcrawl/missed/{listing,ad}: the run is incomplete).
     """
 
     name = "site"
@@ -171,10 +172,16 @@ class SiteSpider(Spider):
         stats.inc_value(f"jobcrawl/site/{kind}_pages")
         if "playwright" in response.flags:
             stats.inc_value("jobcrawl/site/rendered_pages")
-        if not isinstance(response, TextResponse):
+        if not is_html_page(response):
             stats.inc_value("jobcrawl/site/not_html")
-            logger.warning("%s page %s is not HTML; skipped", kind, response.url)
+            reason = f"not HTML ({content_type(response) or 'no Content-Type'})"
+            logger.warning("%s page %s is %s; skipped", kind, response.url, reason)
+            if kind == "listing":  # its ads were never seen: missed, as a failed listing
+                misses = self.crawler.get_extension(MissLog)
+                if misses is not None:
+                    misses.record("listing", response.url, reason, response.status)
             return None
+        assert isinstance(response, TextResponse)
         return response
 
     def parse_listing(self, response: Response) -> Iterator[Request]:
