@@ -125,6 +125,8 @@ EXTENSIONS = {
     "jobcrawl.recrawl.marks.RecrawlMarks": 30,
     "jobcrawl.runs.misslog.MissLog": 40,
     "jobcrawl.tuning.gctuning.GcTuning": 100,
+    # Before the expiry, monitors and run record: their closing work is measured too.
+    "jobcrawl.tuning.stalls.ReactorStalls": 105,
     "jobcrawl.recrawl.expiry.UnlistedExpiry": 750,
     "jobcrawl.health.extension.HealthMonitors": 800,
     "jobcrawl.runs.record.RunRecord": 850,
