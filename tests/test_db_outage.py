@@ -247,8 +247,8 @@ def test_the_writes_at_close_wait_for_a_sqlite_file_locked_for_a_moment(
 
     expiry = UnlistedExpiry.from_crawler(crawler)
     with caplog.at_level("WARNING"):
-        locked_for_a_moment(RecrawlMarks.of(crawler).spider_closed)
-        locked_for_a_moment(lambda: expiry.spider_closed(spider, "finished"))
+        locked_for_a_moment(RecrawlMarks.of(crawler).closed)
+        locked_for_a_moment(lambda: expiry.closed(spider, "finished"))
     retried = [r.getMessage() for r in caplog.records if RETRYING in r.getMessage()]
     assert len(retried) >= 2 and all("database is locked" in line for line in retried)
     stats = crawler.stats.get_stats()

@@ -152,7 +152,7 @@ def closed_crawl(stats: dict[str, Any], **settings: Any) -> tuple[dict[str, Any]
     crawler.stats.open_spider()
     for key, value in stats.items():
         crawler.stats.set_value(key, value)
-    extension.spider_closed(AcmeSpider(), "finished")
+    extension.closed(AcmeSpider(), "finished")
     return crawler.stats.get_stats(), run_state(crawler)
 
 

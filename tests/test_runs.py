@@ -13,10 +13,7 @@ import pytest
 from scrapy import Spider, signals
 from scrapy.exceptions import NotConfigured
 from scrapy.settings import Settings
-from sqlalchemy import select
 
-from jobcrawl.db.engine import make_engine
-from jobcrawl.db.models import CrawlRun
 from jobcrawl.items import JobItem
 from jobcrawl.pipelines.store import StorePipeline
 from jobcrawl.runs.figures import RunFigures, json_safe
@@ -30,6 +27,7 @@ from jobcrawl.runs.state import (
 )
 from jobcrawl.security.secrets import is_secret_name, mask_url, masked
 from tests.utils.crawlers import jobcrawl_crawler
+from tests.utils.rows import stored_runs
 
 T0 = datetime(2026, 3, 2, 4, 0, tzinfo=UTC)
 T1 = datetime(2026, 3, 2, 4, 5, 30, tzinfo=UTC)
@@ -190,14 +188,6 @@ def recorder(url: str, **settings: Any) -> tuple[Any, RunRecord]:
     return crawler, extension
 
 
-def stored_runs(url: str) -> list[dict[str, Any]]:
-    engine = make_engine(url)
-    with engine.connect() as connection:
-        rows = [dict(row._mapping) for row in connection.execute(select(CrawlRun.__table__))]
-    engine.dispose()
-    return rows
-
-
 def test_run_row_is_running_at_open_and_complete_at_close(database_url: str) -> None:
     if database_url.startswith("postgresql"):
         from jobcrawl.db.migrate import upgrade
@@ -215,7 +205,7 @@ def test_run_row_is_running_at_open_and_complete_at_close(database_url: str) -> 
                        "downloader/response_status_count/200": 3, "finish_time": T1}.items():
         stats.set_value(key, value)
     run_state(crawler).monitor_results = [{"name": "min_items", "ok": True}]
-    extension.spider_closed(crawler.spider, "finished")
+    extension.closed(crawler.spider, "finished")
     [run] = stored_runs(database_url)
     assert run["stats"]["jobcrawl/runs/status"] == "ok"
     assert run["stats"]["finish_time"] == T1.isoformat()
@@ -240,7 +230,7 @@ def test_a_run_record_that_cannot_be_written_marks_the_crawl_failed(
         conn.execute("CREATE TRIGGER refuse BEFORE INSERT ON crawl_runs "
                      "BEGIN SELECT RAISE(ABORT, 'disk says no'); END")
     extension.spider_opened(crawler.spider)
-    extension.spider_closed(crawler.spider, "finished")
+    extension.closed(crawler.spider, "finished")
     assert crawler.stats.get_value("jobcrawl/failed/runs") == (
         "the run record could not be written: IntegrityError")
     assert crawler.stats.get_value("jobcrawl/runs/status") == "failed"
@@ -271,7 +261,7 @@ def test_a_locked_database_at_close_is_waited_for(
 
     releaser = threading.Thread(target=release_after_the_first_retry, daemon=True)
     releaser.start()
-    extension.spider_closed(crawler.spider, "finished")
+    extension.closed(crawler.spider, "finished")
     releaser.join(timeout=60)
     other.close()
     assert released.is_set()

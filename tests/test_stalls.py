@@ -11,6 +11,8 @@ import pytest
 
 from jobcrawl import settings as project
 from jobcrawl.demo.server import DemoBoard
+from tests.utils.blocking import STEP
+from tests.utils.rows import stored_runs
 from tests.utils.scrapy import run_scrapy
 
 HELD = re.compile(r"reactor held at most ([\d.]+) s while opening, ([\d.]+) s while "
@@ -53,3 +55,17 @@ def test_a_held_reactor_is_seen_in_the_phase_that_held_it(
             {**project.EXTENSIONS, "tests.utils.blocking.HoldTheReactor": 950}))
     assert stats["crawl"] >= 0.5 and crawling >= 0.5  # held 0.6 s on the first response
     assert closing >= 0.5  # and 0.6 s in spider_closed
+
+
+def test_closing_steps_run_in_order_off_the_reactor(
+        board: DemoBoard, sqlite_url: str, tmp_path: Path) -> None:
+    # A step between the expiry and the monitors that blocks for STEP seconds in its
+    # thread: the reactor keeps ticking, and the run record (a later step) waits for it.
+    _, (_, _, closing) = crawl(
+        board, sqlite_url, tmp_path,
+        "-s", "EXTENSIONS=" + json.dumps(
+            {**project.EXTENSIONS, "tests.utils.blocking.SlowClosingStep": 760}))
+    assert closing < STEP / 2
+    [stored] = stored_runs(sqlite_url)
+    assert stored["stats"]["tests/slow_step/done"] == 1
+    assert stored["status"] == "ok"

@@ -11,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from jobcrawl.db.component import CrawlDatabase
 from jobcrawl.health.checks import CrawlFacts, MonitorConfig, evaluate
+from jobcrawl.runs.closing import closing_steps
 from jobcrawl.runs.failures import mark_failed
 from jobcrawl.runs.figures import RunFigures, coverage_counts
 from jobcrawl.runs.queries import previous_items_stored
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 
     from scrapy import Spider
     from scrapy.crawler import Crawler
+    from twisted.internet.defer import Deferred
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +30,8 @@ STATS_PREFIX = "jobcrawl/monitor/"
 
 
 class HealthMonitors:
-    """Evaluates the health checks of jobcrawl.health.checks when the spider closes.
+    """Evaluates the health checks of jobcrawl.health.checks when the spider closes
+    (a closing step, after the expiry, before the run record: jobcrawl.runs.closing).
 
     Checks (each off as noted):
       min_items    items stored or touched (new + updated + unchanged + touched: a
@@ -69,7 +72,11 @@ class HealthMonitors:
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
         return extension
 
-    def spider_closed(self, spider: Spider, reason: str) -> None:
+    def spider_closed(self, spider: Spider, reason: str) -> Deferred[None]:
+        return closing_steps(self.crawler).then(self.closed, spider, reason)
+
+    def closed(self, spider: Spider, reason: str) -> None:
+        """Run the monitors (blocks: a closing step, in a thread)."""
         if not is_crawl(spider):
             return
         stats = self.crawler.stats

@@ -20,12 +20,14 @@ from jobcrawl.drops import DuplicateInCrawl
 from jobcrawl.recrawl.listings import crawl_listing, expire_unlisted, listing_id
 from jobcrawl.recrawl.marks import recrawl_state
 from jobcrawl.recrawl.state import RecrawlConfig
+from jobcrawl.runs.closing import closing_steps
 from jobcrawl.runs.failures import failures, mark_failed, missed_counts
 from jobcrawl.runs.state import is_crawl, run_state
 
 if TYPE_CHECKING:
     from scrapy import Spider
     from scrapy.crawler import Crawler
+    from twisted.internet.defer import Deferred
 
 logger = logging.getLogger(__name__)
 
@@ -88,7 +90,8 @@ class UnlistedExpiry:
 
     Runs when the spider closes, after the store pipeline has written the items
     and the touches (every ad this run saw has jobs.last_run = the run id), and
-    before the monitors and the run record (EXTENSIONS order). Only when the
+    before the monitors and the run record: a closing step, run in a worker
+    thread in EXTENSIONS order (jobcrawl.runs.closing). Only when the
     finish reason is `finished`, no component marked the crawl failed, nothing
     was missed (jobcrawl/missed/<kind>: a request of any kind or an item), and
     the spider's `listing_complete()` says it read its whole listing (a spider
@@ -126,8 +129,8 @@ class UnlistedExpiry:
             raise NotConfigured("JOBCRAWL_EXPIRE_UNLISTED is False")
         extension = cls(crawler)
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
-        # A plain function, not a coroutine: Scrapy runs spider_closed receivers side by
-        # side, and the monitors and the run record must see the final count.
+        # A closing step (jobcrawl.runs.closing): after the touches, before the monitors
+        # and the run record, which must see the final count.
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(extension.item_dropped, signal=signals.item_dropped)
         return extension
@@ -157,7 +160,11 @@ class UnlistedExpiry:
         if is_crawl(spider):
             self.crawler.stats.set_value(STATS_KEY, 0)  # type: ignore[union-attr]
 
-    def spider_closed(self, spider: Spider, reason: str) -> None:
+    def spider_closed(self, spider: Spider, reason: str) -> Deferred[None]:
+        return closing_steps(self.crawler).then(self.closed, spider, reason)
+
+    def closed(self, spider: Spider, reason: str) -> None:
+        """Expire what the crawl no longer lists (blocks: a closing step, in a thread)."""
         stats = self.crawler.stats
         assert stats is not None
         if not is_crawl(spider):

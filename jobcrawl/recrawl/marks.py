@@ -25,11 +25,13 @@ from jobcrawl.db.component import CrawlDatabase
 from jobcrawl.extract.urls import canonical_url
 from jobcrawl.recrawl.listings import crawl_listing, listing_id, record_listed
 from jobcrawl.recrawl.queries import expire_by_url, remember_pages, touch_ads
+from jobcrawl.runs.closing import closing_steps
 from jobcrawl.runs.failures import mark_failed
 from jobcrawl.runs.state import run_id, run_state
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
+    from twisted.internet.defer import Deferred
 
     from jobcrawl.recrawl.state import KnownAds
 
@@ -72,7 +74,8 @@ class RecrawlMarks:
     stored from them expire as `closed`, the ad pages that are not an ad's
     own URL are remembered (recrawl_pages) for the next recrawl, and every ad
     the crawl stored or touched is recorded as listed by the crawl's listing
-    (job_listings; the spider's `listing`, see jobcrawl.recrawl.listings). The
+    (job_listings; the spider's `listing`, see jobcrawl.recrawl.listings), as the
+    first closing step (in a worker thread: jobcrawl.runs.closing). The
     transaction is tried again while the database is locked or away
     (CrawlDatabase.write); an error that remains is logged and marks the crawl
     failed (as the store's: the marks are part of what a crawl stores).
@@ -97,9 +100,11 @@ class RecrawlMarks:
         """The crawl's RecrawlMarks; RuntimeError if it is not enabled."""
         return shared_component(crawler, cls, "jobcrawl's recrawl, store and expiry")
 
-    def spider_closed(self) -> None:
-        # A plain function, not a coroutine: Scrapy runs spider_closed receivers side by
-        # side, and expiry, the monitors and the run record must see the touches.
+    def spider_closed(self) -> Deferred[None]:
+        return closing_steps(self.crawler).then(self.closed)
+
+    def closed(self) -> None:
+        """Write the touches, marks and listings (blocks: a closing step, in a thread)."""
         stats = self.crawler.stats
         assert stats is not None
         database = CrawlDatabase.of(self.crawler)

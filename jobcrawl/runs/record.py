@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from jobcrawl.db.component import CrawlDatabase
 from jobcrawl.recrawl.marks import recrawl_state
+from jobcrawl.runs.closing import closing_steps
 from jobcrawl.runs.failures import mark_failed
 from jobcrawl.runs.figures import RunFigures, json_safe
 from jobcrawl.runs.finish import ended_early, interrupted
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 
     from scrapy import Spider
     from scrapy.crawler import Crawler
+    from twisted.internet.defer import Deferred
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +62,7 @@ class RunRecord:
 
     The row is inserted with status `running` when the spider opens and
     completed when it closes, after the pipelines have flushed and the health
-    monitors have run (they are earlier in EXTENSIONS): finish time and reason,
+    monitors have run (a closing step after theirs: jobcrawl.runs.closing): finish time and reason,
     status (failed > incomplete > unhealthy > ok, see run_status), the figure
     columns, what it missed (missed: counts per kind; missed_file: the JSONL file
     listing them, jobcrawl.runs.misslog), monitor results and the full stats. Arguments
@@ -106,7 +108,11 @@ class RunRecord:
         self.stats.set_value(f"{STATS_PREFIX}status", "running")
         self._save(self._opening_row(spider), "start")
 
-    def spider_closed(self, spider: Spider, reason: str) -> None:
+    def spider_closed(self, spider: Spider, reason: str) -> Deferred[None]:
+        return closing_steps(self.crawler).then(self.closed, spider, reason)
+
+    def closed(self, spider: Spider, reason: str) -> None:
+        """Record the end of the run (blocks: a closing step, in a thread)."""
         if not is_crawl(spider):
             return
         stats = self.stats

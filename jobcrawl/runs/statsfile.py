@@ -12,9 +12,12 @@ from typing import TYPE_CHECKING, Any, Self
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
+from jobcrawl.runs.closing import closing_steps
+
 if TYPE_CHECKING:
     from scrapy import Spider
     from scrapy.crawler import Crawler
+    from twisted.internet.defer import Deferred
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +43,11 @@ class StatsFile:
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
         return extension
 
-    def spider_closed(self, spider: Spider, reason: str) -> None:
+    def spider_closed(self, spider: Spider, reason: str) -> Deferred[None]:
+        return closing_steps(self.crawler).then(self.closed, spider, reason)
+
+    def closed(self, spider: Spider, reason: str) -> None:
+        """Write the final stats (blocks: a closing step, in a thread)."""
         stats: dict[str, Any] = dict(self.crawler.stats.get_stats())  # type: ignore[union-attr]
         stats.setdefault("finish_reason", reason)
         self.path.parent.mkdir(parents=True, exist_ok=True)

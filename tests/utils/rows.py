@@ -38,6 +38,21 @@ def stored_rows(db_url: str) -> list[dict[str, Any]]:
         engine.dispose()
 
 
+def stored_runs(db_url: str) -> list[dict[str, Any]]:
+    """Every row of the crawl_runs table."""
+    from sqlalchemy import select
+
+    from jobcrawl.db.engine import make_engine
+    from jobcrawl.db.models import CrawlRun
+
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            return [dict(row._mapping) for row in conn.execute(select(CrawlRun.__table__))]
+    finally:
+        engine.dispose()
+
+
 def stored_webindexes(db_url: str) -> list[str]:
     """The webindexes of every stored row, sorted: a corpus to compare with a clean crawl's."""
     return sorted(row["webindex"] for row in stored_rows(db_url))
