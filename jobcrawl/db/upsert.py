@@ -158,8 +158,13 @@ def upsert_rows(
     twice in one batch is new (or updated/unchanged) once and then unchanged or
     updated against its first sighting. The rows are collapsed per key before
     writing (last content wins, seen_count grows by the number of sightings),
-    because PostgreSQL refuses to update one row twice in a statement.
-    Counts are exact for one writer per key at a time.
+    because PostgreSQL refuses to update one row twice in a statement, and
+    written in key order, so that concurrent writers lock shared rows in the
+    same order and never deadlock over them (db.locks).
+    Counts are exact for one writer per key at a time. With concurrent writers of
+    the same keys (on PostgreSQL; SQLite lets one writer at a time) the rows stay
+    exact (one per key, every sighting in seen_count, the latest last_seen), but an
+    ad that two batches insert at the same moment is counted new by both.
     """
     if not rows:
         return UpsertResult()
@@ -221,7 +226,7 @@ def _collapse(rows: Sequence[Mapping[str, Any]], run_id: str | None) -> list[dic
             values["last_seen"] = values["last_fetched"] = max(earlier["last_seen"], seen)
             values["seen_count"] = earlier["seen_count"] + 1
         merged[_key(row)] = values
-    return list(merged.values())
+    return [merged[key] for key in sorted(merged)]  # key order: db.locks
 
 
 def dialect_insert(dialect_name: str, what: str) -> Callable[[Any], Insert]:

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, exists, func, literal, or_, select, update
 
+from jobcrawl.db.locks import lock_jobs
 from jobcrawl.db.models import Job, JobListing, Listing
 from jobcrawl.db.upsert import dialect_insert
 
@@ -74,8 +75,9 @@ def _upsert_sightings(connection: Connection, which: ColumnElement[bool], listin
     """job_listings rows of (each ad `which` selects, listing), listed now by `run_id`."""
     insert = dialect_insert(connection.dialect.name, "listings")
     # A WHERE of its own: SQLite reads INSERT ... SELECT ... ON CONFLICT only with one.
+    # In jobs.id order: two crawls of one listing lock its job_listings rows in one order.
     rows = select(Job.id, literal(listing), literal(now, JobListing.last_listed_at.type),
-                  literal(run_id, JobListing.last_listed_run.type)).where(which)
+                  literal(run_id, JobListing.last_listed_run.type)).where(which).order_by(Job.id)
     statement = insert(JobListing).from_select(
         ["job_id", "listing_id", "last_listed_at", "last_listed_run"], rows)
     statement = statement.on_conflict_do_update(
@@ -149,8 +151,9 @@ def _expire_listed(connection: Connection, listing: int, live: list[ColumnElemen
         or_(Listing.last_complete_at.is_(None),
             Listing.last_complete_at <= other.c.last_listed_at,
             Listing.last_complete_run == other.c.last_listed_run))
-    statement = update(Job).where(Job.id.in_(listed_here), *live, ~still_listed).values(**marks)
-    return connection.execute(statement).rowcount
+    expiring = (Job.id.in_(listed_here), *live, ~still_listed)
+    lock_jobs(connection, *expiring)  # in key order, as the store's batches lock them
+    return connection.execute(update(Job).where(*expiring).values(**marks)).rowcount
 
 
 def _expire_unrecorded(connection: Connection, source: str, live: list[ColumnElement[bool]],
@@ -163,6 +166,6 @@ def _expire_unrecorded(connection: Connection, source: str, live: list[ColumnEle
         return 0  # a listing never read completely may still list them
     recorded = exists().where(JobListing.job_id == Job.id)
     # (source, expired_at, last_seen) is indexed: only live ads unseen since then are read.
-    statement = (update(Job).where(Job.source == source, *live, Job.last_seen < oldest,
-                                   ~recorded).values(**marks))
-    return connection.execute(statement).rowcount
+    expiring = (Job.source == source, *live, Job.last_seen < oldest, ~recorded)
+    lock_jobs(connection, *expiring)  # in key order, as the store's batches lock them
+    return connection.execute(update(Job).where(*expiring).values(**marks)).rowcount

@@ -124,7 +124,9 @@ class RecrawlMarks:
         counts: Counter[str] = Counter()
         touched: Counter[str] = Counter()
         with database.engine.begin() as connection:
-            for source, ids in state.touches().items():
+            # Sources in order: with each touch's ads locked in key order (touch_ads), the
+            # ads are locked in the order of the store's batches (db.locks).
+            for source, ids in sorted(state.touches().items()):
                 result = touch_ads(connection, ids, run_id=run, now=now)
                 touched[source] += result.touched
                 counts["reactivated"] += result.reactivated
