@@ -52,8 +52,14 @@ class CrawlDatabase:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        config = DatabaseConfig.from_settings(crawler.settings)
-        retry = RetryPolicy.from_settings(crawler.settings)
+        database = cls.open(DatabaseConfig.from_settings(crawler.settings),
+                            RetryPolicy.from_settings(crawler.settings))
+        crawler.signals.connect(database.engine_stopped, signal=signals.engine_stopped)
+        return database
+
+    @classmethod
+    def open(cls, config: DatabaseConfig, retry: RetryPolicy) -> Self:
+        """The database of `config`, checked (and a SQLite file upgraded) as for a crawl."""
         try:
             ensure_schema(config.url, auto_upgrade=config.is_sqlite)
             engine = make_engine(config.url, **_connect_args(config, retry))
@@ -62,9 +68,7 @@ class CrawlDatabase:
             raise RuntimeError(f"{config.where}: cannot use the database: {exc}") from exc
         except RuntimeError as exc:
             raise RuntimeError(f"{config.where}: {exc}") from exc
-        database = cls(config, engine, retry)
-        crawler.signals.connect(database.engine_stopped, signal=signals.engine_stopped)
-        return database
+        return cls(config, engine, retry)
 
     @classmethod
     def of(cls, crawler: Crawler) -> Self:
