@@ -3,17 +3,27 @@ no failed write (a deadlock or a locked database is retried), on SQLite and Post
 
 from __future__ import annotations
 
+import json
 import multiprocessing
+import subprocess
+import sys
 from collections import Counter
+from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pytest
 from sqlalchemy import select
 
 from jobcrawl.db.engine import make_engine
 from jobcrawl.db.migrate import upgrade
-from jobcrawl.db.models import Job
+from jobcrawl.db.models import CrawlRun, Job
+from jobcrawl.demo.server import DemoBoard
+from jobcrawl.extract.ids import webindex_from_url
 from tests.utils import writers
+from tests.utils.paths import ROOT
+from tests.utils.rows import stored_rows
 
 if TYPE_CHECKING:
     from tests.utils.writers import Outcome, Plan
@@ -85,3 +95,95 @@ def test_concurrent_upserts_of_the_same_ads_keep_one_row_and_every_sighting(
     else:
         # Concurrent batches may both take an ad inserted at the same moment as new.
         assert len(sightings) <= new <= len(sightings) + 300 * (WRITERS - 1)
+
+
+# --- end to end: real `scrapy crawl` processes into one database at once ------------------
+
+SOURCE = "jobposting:127.0.0.1"
+
+
+@pytest.fixture(scope="module")
+def boards() -> Iterator[tuple[DemoBoard, DemoBoard]]:
+    """Two boards listing the same ads (same seed) on two ports: one source, overlapping ads."""
+    with DemoBoard(n_ads=160) as first, DemoBoard(n_ads=160) as second:
+        yield first, second
+
+
+def start_crawl(board: DemoBoard, db_url: str, folder: Path) -> subprocess.Popen[str]:
+    folder.mkdir()
+    return subprocess.Popen(
+        [sys.executable, "-m", "scrapy", "crawl", "jobposting", "-a", f"url={board.url}/jobs",
+         "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "LOG_LEVEL=INFO",
+         # Small batches: the crawls' transactions interleave many times.
+         "-s", "JOBCRAWL_STORE_BATCH_SIZE=7",
+         "-s", "JOBCRAWL_DATABASE_RETRY_DELAY=0.1s",
+         "-s", f"JOBCRAWL_DATABASE_URL={db_url}",
+         "-s", f"JOBCRAWL_STATSFILE_PATH={folder / 'stats.json'}",
+         "-s", f"JOBCRAWL_MISSED_DIR={folder / 'missed'}",
+         "-s", f"JOBCRAWL_DEADLETTER_DIR={folder / 'deadletter'}"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def ad_keys(board: DemoBoard) -> list[tuple[str, str]]:
+    """(source, webindex) of every ad a crawl of the board's /jobs stores."""
+    return [(SOURCE, ad.identifier or webindex_from_url(f"{board.url}/jobs/{ad.ad_id}"))
+            for ad in board.board.ads if ad.has_job_posting]
+
+
+def test_concurrent_crawls_of_overlapping_boards_store_each_ad_once(
+    boards: tuple[DemoBoard, DemoBoard], database_url: str, tmp_path: Path,
+) -> None:
+    # `scrapy db upgrade` (on SQLite too: the schema once, as crawlall's parallel mode does,
+    # not three crawls racing to create it).
+    upgrade(database_url)
+    first, second = boards
+    # Two crawls of the same listing and one of another listing of the same source, at once.
+    crawled = [first, first, second]
+    processes = [start_crawl(board, database_url, tmp_path / f"crawl-{number}")
+                 for number, board in enumerate(crawled)]
+    errors = [process.communicate()[1] for process in processes]
+    for process, stderr in zip(processes, errors, strict=True):
+        assert process.returncode == 0, stderr[-3000:]
+    for stderr in errors:  # a retried lock wait is fine; what was it?
+        for line in stderr.splitlines():
+            if "database write failed" in line:
+                print(line)
+    assert not [line for stderr in errors for line in stderr.splitlines()
+                if "database write failed" in line and "deadlock" in line]
+
+    sightings = Counter(key for board in crawled for key in ad_keys(board))
+    rows = stored_rows(database_url)
+    keys = [(row["source"], row["webindex"]) for row in rows]
+    assert len(keys) == len(set(keys)) == len(sightings)
+    assert {key: row["seen_count"] for key, row in zip(keys, rows, strict=True)} == sightings
+    # Every crawl listed every ad it stored: none is expired as unlisted.
+    assert Counter((row["expiry_evidence"], row["last_run"]) for row in rows
+                   if row["expired_at"] is not None) == {}
+
+    stats = [json.loads((tmp_path / f"crawl-{number}" / "stats.json").read_text())
+             for number in range(len(crawled))]
+    for board, figures in zip(crawled, stats, strict=True):
+        # A crawl that opens after another stored some ads knows them: within the recrawl
+        # TTL it touches them instead of fetching them again.
+        seen = sum(figures[f"jobcrawl/store/{name}"]
+                   for name in ("new", "updated", "unchanged", "touched"))
+        assert seen == len(ad_keys(board))
+        assert figures["jobcrawl/store/failed_batches"] == 0
+    run_rows = runs(database_url)
+    assert sorted(run["id"] for run in run_rows) == sorted(
+        figures["jobcrawl/runs/run_id"] for figures in stats)
+    assert [run["status"] for run in run_rows] == ["ok"] * len(crawled)
+    starts = [utc(run["started_at"]) for run in run_rows]
+    ends = [utc(run["finished_at"]) for run in run_rows]
+    print(f"crawls overlapped: {max(starts) < min(ends)} "
+          f"(started {[str(moment.time()) for moment in starts]}, "
+          f"finished {[str(moment.time()) for moment in ends]})")
+
+
+def runs(url: str) -> list[dict[str, Any]]:
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        found = [dict(row._mapping) for row in connection.execute(
+            select(CrawlRun.__table__).order_by(CrawlRun.started_at))]
+    engine.dispose()
+    return found

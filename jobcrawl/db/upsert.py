@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -54,6 +54,9 @@ class UpsertResult:
     unchanged: int = 0
     reactivated: int = 0  # expired before, live again
     closed: int = 0  # newly expired as closed
+    # jobs.id of the rows written, per source: what this run stored, even after a
+    # concurrent crawl has written the same ads (and their last_run) since.
+    ids: dict[str, list[int]] = field(default_factory=dict, compare=False)
 
 
 def content_hash(row: Mapping[str, Any]) -> str:
@@ -170,7 +173,9 @@ def upsert_rows(
         return UpsertResult()
     existing = _existing(connection, {_key(row) for row in rows})
     result = _count(rows, existing)
-    connection.execute(_upsert_statement(connection.dialect.name), _collapse(rows, run_id))
+    statement = _upsert_statement(connection.dialect.name).returning(Job.source, Job.id)
+    for source, job_id in connection.execute(statement, _collapse(rows, run_id)):
+        result.ids.setdefault(source, []).append(int(job_id))
     return result
 
 
