@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import sqlite3
 import subprocess
 import sys
 from collections import Counter
@@ -13,12 +14,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import psycopg
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
+from jobcrawl.db.component import CrawlDatabase
+from jobcrawl.db.config import DatabaseConfig
 from jobcrawl.db.engine import make_engine
 from jobcrawl.db.migrate import upgrade
 from jobcrawl.db.models import CrawlRun, Job
+from jobcrawl.db.retry import RetryPolicy, transient
 from jobcrawl.demo.server import DemoBoard
 from jobcrawl.extract.ids import webindex_from_url
 from tests.utils import writers
@@ -187,3 +193,42 @@ def runs(url: str) -> list[dict[str, Any]]:
             select(CrawlRun.__table__).order_by(CrawlRun.started_at))]
     engine.dispose()
     return found
+
+
+# --- the pieces: what is retried, and SQLite's write lock ----------------------------------
+
+
+@pytest.mark.parametrize("error", [psycopg.errors.DeadlockDetected("deadlock detected"),
+                                   psycopg.errors.SerializationFailure("could not serialize")])
+def test_deadlocks_and_serialization_failures_are_retried(error: Exception) -> None:
+    # SQLAlchemy wraps psycopg's OperationalError subclasses in its OperationalError.
+    assert transient(OperationalError("UPDATE jobs ...", {}, error))
+
+
+def test_a_crawl_write_on_sqlite_holds_the_write_lock_from_its_begin(sqlite_url: str) -> None:
+    database = CrawlDatabase.open(DatabaseConfig(url=sqlite_url), RetryPolicy())
+    path = sqlite_url.removeprefix("sqlite:///")
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+
+    def other_writer_waits() -> bool:
+        try:
+            other.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            assert "locked" in str(exc)
+            return True
+        other.execute("ROLLBACK")
+        return False
+
+    with database.engine.connect() as connection:  # a read takes no write lock
+        connection.execute(select(Job.id)).all()
+        assert not other_writer_waits()
+
+    def write() -> bool:
+        with database.engine.begin() as connection:
+            # Nothing written yet, but the lock is taken: no upgrade to fail later.
+            connection.execute(select(Job.id)).all()
+            return other_writer_waits()
+
+    assert database.write(write)
+    other.close()
+    database.engine.dispose()
