@@ -173,9 +173,10 @@ def upsert_rows(
         return UpsertResult()
     existing = _existing(connection, {_key(row) for row in rows})
     result = _count(rows, existing)
-    statement = _upsert_statement(connection.dialect.name).returning(Job.source, Job.id)
-    for source, job_id in connection.execute(statement, _collapse(rows, run_id)):
-        result.ids.setdefault(source, []).append(int(job_id))
+    collapsed = _collapse(rows, run_id)
+    connection.execute(_upsert_statement(connection.dialect.name), collapsed)
+    # Read back, not RETURNING: psycopg's executemany with RETURNING is ~4x slower.
+    result.ids = _ids(connection, [_key(row) for row in collapsed])
     return result
 
 
@@ -195,6 +196,23 @@ def _existing(connection: Connection, keys: Iterable[Key]) -> dict[Key, tuple[st
         found.update({(src, idx): (digest, reason)
                       for src, idx, digest, reason in connection.execute(query)})
     return found
+
+
+def _ids(connection: Connection, keys: Sequence[Key]) -> dict[str, list[int]]:
+    """jobs.id of the stored ads among `keys`, per source."""
+    by_source: dict[str, list[str]] = {}
+    for source, webindex in keys:
+        by_source.setdefault(source, []).append(webindex)
+    ids: dict[str, list[int]] = {}
+    for source, webindexes in by_source.items():
+        # One source and a plain IN per statement: a row-value IN reads badly on PostgreSQL.
+        for start in range(0, len(webindexes), _KEYS_PER_SELECT):
+            query = select(Job.id).where(
+                Job.source == source,
+                Job.webindex.in_(webindexes[start : start + _KEYS_PER_SELECT]))
+            ids.setdefault(source, []).extend(int(job_id) for job_id in
+                                               connection.execute(query).scalars())
+    return ids
 
 
 def _count(rows: Sequence[Mapping[str, Any]],
