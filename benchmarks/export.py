@@ -9,9 +9,12 @@ CPU time per row is the steadier figure. Targets: csv and jsonl >= 100,000
 rows/s; peak RSS < 300 MB for all.
 
     .venv/bin/python benchmarks/export.py [--rows 1000000] [--formats csv,jsonl,...]
-                                          [--work DIR] [--keep]
+                                          [--work DIR] [--keep] [--postgres-url URL]
 
 --work DIR with a bench.db from an earlier --keep run reuses that database.
+--postgres-url URL fills (with COPY) and exports that PostgreSQL database instead;
+when it holds ads already (an earlier run's), they are reused; the database
+is left as it is: make a scratch database for it (`createdb ...`).
 
 Needs about 1.2 GB of disk per million rows for the database, plus the largest
 export (the text corpus of a million ads is a million small files, ~4 GB on
@@ -43,6 +46,7 @@ from jobcrawl.db.models import EXPIRY_REASONS  # noqa: E402
 from jobcrawl.demo.ads import generate_ads  # noqa: E402
 from jobcrawl.export.values import EXPORT_FIELDS  # noqa: E402
 from jobcrawl.extract.normalize import employment_terms  # noqa: E402
+from jobcrawl.security.secrets import redact_url as redact  # noqa: E402
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -94,6 +98,8 @@ def ad_row(ad: DemoAd, source: str, number: int, run: int) -> tuple[object, ...]
         ad.salary_period.lower() if ad.salary_period else None,
         ad.date_posted.isoformat(), closes.isoformat() if closes else None,
         ad.closing_raw, ad.closing_mode if closes else None,
+        # remote: demo ads do not say; one in three generated ads is remote, one unknown.
+        (True, False, None)[number % 3],
         last_seen.strftime(SQLITE_DATETIME), first_seen.strftime(SQLITE_DATETIME),
         last_seen.strftime(SQLITE_DATETIME), seen, expired_at, expiry_reason, f"{number:064x}",
         f"run-{(FIRST_RUN + timedelta(days=run)).date().isoformat()}",
@@ -139,6 +145,38 @@ def fill(db_path: Path, rows: int) -> float:
     return time.perf_counter() - started
 
 
+def fill_postgres(url: str, rows: int) -> float:
+    """fill() into the PostgreSQL database at `url` (SQLAlchemy URL), by COPY."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    started = time.perf_counter()
+    upgrade(url)
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(dsn) as connection:
+        # The generated datetimes are UTC, as the store writes them.
+        connection.execute("SET TIME ZONE 'UTC'")
+        with connection.cursor().copy(f"COPY jobs ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+            for row in generated_rows(rows):
+                copy.write_row(row)
+        connection.execute("ANALYZE jobs")
+    return time.perf_counter() - started
+
+
+def postgres_rows(url: str) -> int | None:
+    """The number of ads at `url`, or None when it has no jobs table yet (then: fill it)."""
+    from sqlalchemy import create_engine, inspect, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            if not inspect(connection).has_table("jobs"):
+                return None
+            return int(connection.execute(text("SELECT count(*) FROM jobs")).scalar_one())
+    finally:
+        engine.dispose()
+
+
 @dataclass
 class Result:
     fmt: str
@@ -163,11 +201,11 @@ def output_size(path: Path) -> int:
     return path.stat().st_size
 
 
-def run_export(fmt: str, db_path: Path, work: Path, rows: int) -> Result:
-    """`scrapy export --format fmt` in a subprocess: its wall time and peak RSS."""
+def run_export(fmt: str, url: str, work: Path, rows: int) -> Result:
+    """`scrapy export --format fmt` of database `url` in a subprocess: wall time, peak RSS."""
     output = work / ("corpus" if fmt == "corpus" else f"jobs.{fmt}")
     command = [sys.executable, "-m", "scrapy", "export", "--format", fmt, "-o", str(output),
-               "-s", f"JOBCRAWL_DATABASE_URL=sqlite:///{db_path}"]
+               "-s", f"JOBCRAWL_DATABASE_URL={url}"]
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE)
@@ -196,6 +234,9 @@ def main() -> None:
     parser.add_argument("--work", type=Path, help="folder for the database and exports "
                         "(default: a new temporary folder)")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--postgres-url", help="fill and export this (scratch) PostgreSQL "
+                        "database instead of a SQLite file, e.g. "
+                        "postgresql+psycopg://postgres@127.0.0.1:5432/bench")
     args = parser.parse_args()
     formats = [name for name in args.formats.split(",") if name]
     unknown = sorted(set(formats) - set(FORMATS))
@@ -205,8 +246,18 @@ def main() -> None:
     work = Path(args.work or tempfile.mkdtemp(prefix="jobcrawl-export-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     db_path = work / "bench.db"
+    url = args.postgres_url or f"sqlite:///{db_path}"
     try:
-        if db_path.exists():
+        if args.postgres_url:
+            found = postgres_rows(args.postgres_url)
+            rows = found or args.rows
+            if not found:
+                seconds = fill_postgres(args.postgres_url, rows)
+                print(f"filled {redact(args.postgres_url)} with {rows} ads in {seconds:.0f}s",
+                      flush=True)
+            else:
+                print(f"reusing {redact(args.postgres_url)} ({rows} ads)", flush=True)
+        elif db_path.exists():
             with sqlite3.connect(db_path) as connection:
                 rows = connection.execute("SELECT count(*) FROM jobs").fetchone()[0]
             print(f"reusing {db_path} ({rows} ads)", flush=True)
@@ -218,7 +269,7 @@ def main() -> None:
         print(f"{'format':<12}{'rows':>10}{'seconds':>9}{'rows/s':>10}{'output MB':>11}"
               f"{'peak MB':>9}{'cpu s':>8}{'cpu us/row':>12}", flush=True)
         for fmt in formats:
-            r = run_export(fmt, db_path, work, rows)
+            r = run_export(fmt, url, work, rows)
             print(f"{r.fmt:<12}{r.rows:>10}{r.seconds:>9.1f}{r.rows_per_s:>10.0f}"
                   f"{r.output_mb:>11.0f}{r.peak_rss_mb:>9.0f}{r.cpu_seconds:>8.1f}"
                   f"{r.cpu_us_per_row:>12.2f}", flush=True)

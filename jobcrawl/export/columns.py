@@ -47,6 +47,9 @@ def iso_datetimes(values: Column) -> list[str | None]:
     SQLite hands back SQLAlchemy's own text, "2026-11-20 06:30:15.000000" in UTC:
     it is rewritten with string methods, far cheaper than parsing a datetime;
     a column of nothing else, the usual case, with a few calls for all of it.
+    PostgreSQL's export cursor reads timestamptz as its ISO text in UTC
+    (database.stream_chunks): "2026-11-20 06:30:15+00", or with all six digits of
+    microseconds, is rewritten the same way; shorter fractions are parsed.
     """
     whole = _stored_layout_iso(values)
     if whole is not None:
@@ -55,6 +58,8 @@ def iso_datetimes(values: Column) -> list[str | None]:
         None if v is None
         else v.replace(" ", "T", 1).removesuffix(".000000") + "+00:00"
         if type(v) is str and len(v) == _STORED_LEN and v[19] == "."
+        else v.replace(" ", "T", 1) + ":00"
+        if type(v) is str and v[-3:] == "+00" and (len(v) == 22 or (len(v) == 29 and v[19] == "."))
         else _iso_datetime(v)
         for v in values
     ]
@@ -88,7 +93,7 @@ def _stored_layout_iso(values: Column) -> list[str] | None:
 
 
 def iso_dates(values: Column) -> list[str | None]:
-    """ISO dates; SQLite already stores them as "2026-11-20"."""
+    """ISO dates; SQLite stores them as "2026-11-20", PostgreSQL's export cursor reads them so."""
     return [v if v is None or type(v) is str else v.isoformat() for v in values]
 
 
