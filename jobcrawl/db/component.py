@@ -10,7 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from jobcrawl.config.components import shared_component
 from jobcrawl.db.config import DatabaseConfig
-from jobcrawl.db.engine import make_engine
+from jobcrawl.db.engine import immediate_sqlite_writes, make_engine, writing
 from jobcrawl.db.migrate import ensure_schema
 from jobcrawl.db.retry import RetryPolicy, with_retries
 
@@ -35,7 +35,10 @@ class CrawlDatabase:
     The store pipeline, the recrawl middleware and marks, unlisted expiry, the
     health monitors and the run record all get it with `CrawlDatabase.of(crawler)`.
     It is first in EXTENSIONS, so it exists before any of them is built.
-    `write()` retries a write while the database is locked or away (db.retry).
+    `write()` retries a write while the database is locked or away, and after a
+    deadlock or a serialization failure (db.retry): every write of a crawl goes
+    through it (store batches, recrawl touches and marks, listings, unlisted
+    expiry, the run record), so several crawls can write one database at once.
 
     Settings: JOBCRAWL_DATABASE_URL, JOBCRAWL_DATABASE_RETRIES,
     JOBCRAWL_DATABASE_RETRY_DELAY, JOBCRAWL_DATABASE_BUSY_TIMEOUT.
@@ -49,18 +52,23 @@ class CrawlDatabase:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        config = DatabaseConfig.from_settings(crawler.settings)
-        retry = RetryPolicy.from_settings(crawler.settings)
+        database = cls.open(DatabaseConfig.from_settings(crawler.settings),
+                            RetryPolicy.from_settings(crawler.settings))
+        crawler.signals.connect(database.engine_stopped, signal=signals.engine_stopped)
+        return database
+
+    @classmethod
+    def open(cls, config: DatabaseConfig, retry: RetryPolicy) -> Self:
+        """The database of `config`, checked (and a SQLite file upgraded) as for a crawl."""
         try:
             ensure_schema(config.url, auto_upgrade=config.is_sqlite)
             engine = make_engine(config.url, **_connect_args(config, retry))
+            immediate_sqlite_writes(engine)
         except SQLAlchemyError as exc:
             raise RuntimeError(f"{config.where}: cannot use the database: {exc}") from exc
         except RuntimeError as exc:
             raise RuntimeError(f"{config.where}: {exc}") from exc
-        database = cls(config, engine, retry)
-        crawler.signals.connect(database.engine_stopped, signal=signals.engine_stopped)
-        return database
+        return cls(config, engine, retry)
 
     @classmethod
     def of(cls, crawler: Crawler) -> Self:
@@ -78,8 +86,19 @@ class CrawlDatabase:
         return self.config.redacted_url
 
     def write(self, work: Callable[[], T]) -> T:
-        """`work()`, tried again while the database is locked or away (blocks: off the reactor)."""
-        return with_retries(work, self.retry, self.redacted_url)
+        """`work()`, tried again while the database is locked, busy or away (blocks: off the
+        reactor).
+
+        `work` opens its own transaction (`with engine.begin()`), so a retry redoes the
+        whole transaction from the start; it returns what it counted, and the caller
+        adds that to the stats only once `write` returned, so a retried attempt is
+        never counted twice. On SQLite its transactions begin IMMEDIATE (db.engine).
+        """
+        def attempt() -> T:
+            with writing():
+                return work()
+
+        return with_retries(attempt, self.retry, self.redacted_url)
 
     def engine_stopped(self) -> None:
         self.engine.dispose()

@@ -1,12 +1,25 @@
-"""Retrying a database write while the database is away: locked, restarting, unreachable.
+"""Retrying a database write while the database is away, busy or in a write conflict.
 
-Only errors that say the database could not be reached or was busy are retried:
-on SQLite, "database is locked" or busy; on PostgreSQL, OperationalError and
-InterfaceError (psycopg's connection errors: refused, "terminating connection",
-server closed; also deadlocks and serialisation failures); on both, any
-DBAPIError whose connection was invalidated. Anything else fails at once
-(IntegrityError, DataError: a NUL in a text, a missing table): writing the same
-rows again would fail the same way.
+Only errors that say the database could not be reached, was busy or that this
+transaction lost a conflict with another writer are retried:
+
+- SQLite: "database is locked" or busy (another process holds the write lock
+  longer than JOBCRAWL_DATABASE_BUSY_TIMEOUT);
+- PostgreSQL: OperationalError and InterfaceError: psycopg's connection errors
+  (refused, "terminating connection", server closed) and the two conflicts
+  between concurrent writers, DeadlockDetected (40P01: PostgreSQL aborted this
+  transaction to break a lock cycle) and SerializationFailure (40001), both
+  subclasses of psycopg's OperationalError;
+- both: any DBAPIError whose connection was invalidated.
+
+Anything else fails at once (IntegrityError, DataError: a NUL in a text, a
+missing table): writing the same rows again would fail the same way.
+
+Every write of a crawl goes through CrawlDatabase.write: store batches, the
+recrawl touches and marks with the listings, unlisted expiry and the run record.
+Each write function opens its transaction itself, so a retry redoes the whole
+transaction (the failed one was rolled back), never continues half of it; and
+its counts reach the stats only after it committed.
 """
 
 from __future__ import annotations

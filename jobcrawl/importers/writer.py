@@ -62,6 +62,8 @@ class ImportWriter:
         batch, self._buffer = self._buffer, []
         if not batch:
             return
+        # Key order: concurrent writers lock shared keys in one order (jobcrawl.db.locks).
+        batch.sort(key=lambda row: (row["source"], row["webindex"]))
         with self.engine.begin() as connection:
             # RETURNING lists only the rows that were inserted, not those that conflicted.
             inserted = len(connection.execute(self._statement, batch).all())

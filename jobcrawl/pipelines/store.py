@@ -143,6 +143,7 @@ class StorePipeline:
         except SQLAlchemyError as exc:
             self._batch_failed(batch, exc)
             return
+        self.recrawl.add_stored(result.ids)
         self.stats.inc_value(f"{STATS_PREFIX}batches")
         for name in ("new", "updated", "unchanged"):
             self.stats.inc_value(f"{STATS_PREFIX}{name}", getattr(result, name))

@@ -192,6 +192,13 @@ class UnlistedExpiry:
             stats.inc_value(STATS_KEY, count)
             logger.info("%d ads of %s expired: no longer listed", count, source)
 
+    def _started(self) -> datetime | None:
+        """When the crawl started (Scrapy's start_time), in UTC: the listing was read since."""
+        started = self.crawler.stats.get_value("start_time")  # type: ignore[union-attr]
+        if not isinstance(started, datetime):
+            return None
+        return started if started.tzinfo else started.replace(tzinfo=UTC)
+
     def _expire(self, spider: Spider, run: str, now: datetime) -> dict[str, int]:
         """Ads newly expired per source, in one transaction (tried again as a whole)."""
         expired: dict[str, int] = {}
@@ -209,5 +216,6 @@ class UnlistedExpiry:
                     evidence += f" ({name})"
                 expired[source] = expire_unlisted(
                     connection, source, listing, run_id=run, now=now, evidence=evidence,
-                    spared_webindexes=spared.webindexes, spared_urls=spared.urls)
+                    spared_webindexes=spared.webindexes, spared_urls=spared.urls,
+                    read_from=self._started())
         return expired

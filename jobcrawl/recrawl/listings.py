@@ -34,16 +34,19 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, exists, func, literal, or_, select, update
 
+from jobcrawl.db.locks import lock_jobs
 from jobcrawl.db.models import Job, JobListing, Listing
 from jobcrawl.db.upsert import dialect_insert
 
 if TYPE_CHECKING:
-    from collections.abc import Collection
+    from collections.abc import Collection, Sequence
     from datetime import datetime
 
     from sqlalchemy import ColumnElement, Connection
 
 UNLISTED = "unlisted"
+# Well under SQLite's historical 999 bound parameters per statement.
+_IDS_PER_STATEMENT = 400
 
 
 def crawl_listing(spider: Any, source: str) -> str:
@@ -74,8 +77,9 @@ def _upsert_sightings(connection: Connection, which: ColumnElement[bool], listin
     """job_listings rows of (each ad `which` selects, listing), listed now by `run_id`."""
     insert = dialect_insert(connection.dialect.name, "listings")
     # A WHERE of its own: SQLite reads INSERT ... SELECT ... ON CONFLICT only with one.
+    # In jobs.id order: two crawls of one listing lock its job_listings rows in one order.
     rows = select(Job.id, literal(listing), literal(now, JobListing.last_listed_at.type),
-                  literal(run_id, JobListing.last_listed_run.type)).where(which)
+                  literal(run_id, JobListing.last_listed_run.type)).where(which).order_by(Job.id)
     statement = insert(JobListing).from_select(
         ["job_id", "listing_id", "last_listed_at", "last_listed_run"], rows)
     statement = statement.on_conflict_do_update(
@@ -86,10 +90,20 @@ def _upsert_sightings(connection: Connection, which: ColumnElement[bool], listin
 
 
 def record_listed(connection: Connection, source: str, listing: int, *, run_id: str,
-                  now: datetime) -> int:
-    """Record that `listing` listed, now, every ad of `source` this run stored or touched."""
-    return _upsert_sightings(connection, and_(Job.source == source, Job.last_run == run_id),
-                             listing, run_id=run_id, now=now)
+                  now: datetime, stored: Sequence[int] = ()) -> int:
+    """Record that `listing` listed, now, every ad of `source` this run stored or touched.
+
+    Those are the ads whose last_run is the run, and the `stored` jobs.id: a crawl
+    writing the same ads at the same time sets their last_run to its own run, and
+    an ad this run stored must not look unlisted to it (or to the other listings).
+    """
+    recorded = _upsert_sightings(connection, and_(Job.source == source, Job.last_run == run_id),
+                                 listing, run_id=run_id, now=now)
+    ids = sorted(stored)
+    for start in range(0, len(ids), _IDS_PER_STATEMENT):
+        taken = and_(Job.id.in_(ids[start:start + _IDS_PER_STATEMENT]), _not_seen_by(run_id))
+        recorded += _upsert_sightings(connection, taken, listing, run_id=run_id, now=now)
+    return recorded
 
 
 def _spared(spared_webindexes: Collection[str], spared_urls: Collection[str]
@@ -109,16 +123,21 @@ def _not_seen_by(run_id: str) -> ColumnElement[bool]:
 
 def expire_unlisted(connection: Connection, source: str, listing: int, *, run_id: str,
                     now: datetime, evidence: str, spared_webindexes: Collection[str] = (),
-                    spared_urls: Collection[str] = ()) -> int:
+                    spared_urls: Collection[str] = (), read_from: datetime | None = None) -> int:
     """After a complete crawl of `listing`: mark it complete, expire what it no longer lists.
 
     The ads of the run must be recorded as listed first (record_listed). The spared
     ones were listed but not stored (their item was dropped, e.g. it failed
     validation): they are recorded as listed too, and not expired. Keep them few
     (bound parameters). Returns the number of ads newly expired.
+
+    `read_from` (default `now`) is when the crawl began reading the listing: the
+    listing counts as complete from then (last_complete_at), so that an ad another
+    crawl of the same listing or source saw while this one ran (after `read_from`)
+    stays listed, although its sighting was recorded after this crawl's own.
     """
     connection.execute(update(Listing).where(Listing.id == listing).values(
-        last_complete_at=now, last_complete_run=run_id))
+        last_complete_at=read_from or now, last_complete_run=run_id))
     spared = _spared(spared_webindexes, spared_urls)
     if spared is not None:
         _upsert_sightings(connection, and_(Job.source == source, spared), listing,
@@ -149,8 +168,9 @@ def _expire_listed(connection: Connection, listing: int, live: list[ColumnElemen
         or_(Listing.last_complete_at.is_(None),
             Listing.last_complete_at <= other.c.last_listed_at,
             Listing.last_complete_run == other.c.last_listed_run))
-    statement = update(Job).where(Job.id.in_(listed_here), *live, ~still_listed).values(**marks)
-    return connection.execute(statement).rowcount
+    expiring = (Job.id.in_(listed_here), *live, ~still_listed)
+    lock_jobs(connection, *expiring)  # in key order, as the store's batches lock them
+    return connection.execute(update(Job).where(*expiring).values(**marks)).rowcount
 
 
 def _expire_unrecorded(connection: Connection, source: str, live: list[ColumnElement[bool]],
@@ -163,6 +183,6 @@ def _expire_unrecorded(connection: Connection, source: str, live: list[ColumnEle
         return 0  # a listing never read completely may still list them
     recorded = exists().where(JobListing.job_id == Job.id)
     # (source, expired_at, last_seen) is indexed: only live ads unseen since then are read.
-    statement = (update(Job).where(Job.source == source, *live, Job.last_seen < oldest,
-                                   ~recorded).values(**marks))
-    return connection.execute(statement).rowcount
+    expiring = (Job.source == source, *live, Job.last_seen < oldest, ~recorded)
+    lock_jobs(connection, *expiring)  # in key order, as the store's batches lock them
+    return connection.execute(update(Job).where(*expiring).values(**marks)).rowcount

@@ -12,6 +12,7 @@ ad the crawl stored or touched was seen through (jobcrawl.recrawl.listings).
 from __future__ import annotations
 
 import logging
+from array import array
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -50,6 +51,8 @@ class RecrawlState:
     mark is taken by the store pipeline when the ad's item is stored. pages:
     ad pages whose URL is not the URL of an ad they showed, (source, page URL)
     -> that ad's URL, or None for a page without a posting (recrawl_pages).
+    stored: the ads the store wrote, recorded as listed by the crawl's listing even
+    if a concurrent crawl has written them (and their last_run) since.
     """
 
     known: dict[str, KnownAds] = field(default_factory=dict)
@@ -58,6 +61,13 @@ class RecrawlState:
     closed: dict[tuple[str, str], str] = field(default_factory=dict)
     # Ads touched per source, once the touches are written.
     touched_sources: Counter[str] = field(default_factory=Counter)
+    # jobs.id of the ads the store pipeline wrote, per source (for the listings).
+    stored: dict[str, array[int]] = field(default_factory=dict)
+
+    def add_stored(self, ids: dict[str, list[int]]) -> None:
+        """Keep the jobs.id of a batch the store wrote (UpsertResult.ids)."""
+        for source, written in ids.items():
+            self.stored.setdefault(source, array("q")).extend(written)
 
     def touches(self) -> dict[str, list[int]]:
         """jobs.id of the ads touched, per source."""
@@ -129,7 +139,9 @@ class RecrawlMarks:
         counts: Counter[str] = Counter()
         touched: Counter[str] = Counter()
         with database.engine.begin() as connection:
-            for source, ids in state.touches().items():
+            # Sources in order: with each touch's ads locked in key order (touch_ads), the
+            # ads are locked in the order of the store's batches (db.locks).
+            for source, ids in sorted(state.touches().items()):
                 result = touch_ads(connection, ids, run_id=run, now=now)
                 touched[source] += result.touched
                 counts["reactivated"] += result.reactivated
@@ -140,7 +152,8 @@ class RecrawlMarks:
             spider = self.crawler.spider
             for source in sorted({*run_state(self.crawler).sources, *state.touches()}):
                 listing = listing_id(connection, source, crawl_listing(spider, source), now=now)
-                record_listed(connection, source, listing, run_id=run, now=now)
+                record_listed(connection, source, listing, run_id=run, now=now,
+                              stored=state.stored.get(source, ()))
         return counts, touched
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import Integer, and_, any_, bindparam, or_, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 
+from jobcrawl.db.locks import lock_jobs
 from jobcrawl.db.models import Job, RecrawlPage
 from jobcrawl.db.upsert import dialect_insert
 
@@ -54,7 +56,8 @@ def remember_pages(connection: Connection, pages: Mapping[tuple[str, str], str |
                    now: datetime) -> None:
     """Upsert recrawl_pages: (source, page URL) -> the ad URL it showed, or None.
 
-    Pages whose URL is longer than MAX_REMEMBERED_URL are left out.
+    Pages whose URL is longer than MAX_REMEMBERED_URL are left out. Written in
+    (source, url) order, so that concurrent crawls lock shared rows in one order.
     """
     statement = dialect_insert(connection.dialect.name, "the recrawl")(RecrawlPage)
     statement = statement.on_conflict_do_update(
@@ -62,7 +65,7 @@ def remember_pages(connection: Connection, pages: Mapping[tuple[str, str], str |
         set_={"ad_url": statement.excluded.ad_url, "fetched_at": statement.excluded.fetched_at},
     )
     rows = [{"source": source, "url": url, "ad_url": ad_url, "fetched_at": now}
-            for (source, url), ad_url in pages.items() if len(url) <= MAX_REMEMBERED_URL]
+            for (source, url), ad_url in sorted(pages.items()) if len(url) <= MAX_REMEMBERED_URL]
     if not rows:
         return
     for start in range(0, len(rows), _CHUNK):
@@ -81,8 +84,14 @@ def touch_ads(connection: Connection, ids: Sequence[int], *, run_id: str,
     An ad that this run already stored (its page was fetched after all, e.g.
     through a second link) is left alone. An ad expired as `unlisted` is
     listed again, so it is reactivated; `gone` and `closed` need their page.
+    On PostgreSQL the ads are locked first, in key order (db.locks): the two
+    UPDATEs per chunk would otherwise lock them in their own scan orders.
     """
     result = TouchResult()
+    ids = sorted(ids)
+    if ids:
+        # One array parameter, however many ads: an IN list is bounded by 65535 parameters.
+        lock_jobs(connection, Job.id == any_(bindparam("touched", ids, type_=ARRAY(Integer))))
     seen = {"last_seen": now, "seen_count": Job.seen_count + 1, "last_run": run_id}
     revive = {"expired_at": None, "expiry_reason": None, "expiry_evidence": None}
     for start in range(0, len(ids), _CHUNK):
@@ -98,9 +107,12 @@ def touch_ads(connection: Connection, ids: Sequence[int], *, run_id: str,
 
 def expire_by_url(connection: Connection, marks: Mapping[tuple[str, str], str], *,
                   reason: str, now: datetime) -> int:
-    """Expire the live ads stored under these (source, url) keys, with their evidence."""
+    """Expire the live ads stored under these (source, url) keys, with their evidence.
+
+    In (source, url) order, so that concurrent crawls lock shared rows in one order.
+    """
     expired = 0
-    for (source, url), evidence in marks.items():
+    for (source, url), evidence in sorted(marks.items()):
         statement = (
             update(Job)
             .where(Job.source == source, Job.url == url, Job.expired_at.is_(None))
