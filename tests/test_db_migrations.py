@@ -24,6 +24,7 @@ from jobcrawl.db.migrate import (
 )
 from jobcrawl.db.models import Base
 from tests.utils.paths import ROOT
+from tests.utils.scrapy import run_scrapy
 
 
 @pytest.fixture
@@ -362,3 +363,44 @@ def test_0007_stores_null_for_an_empty_url_keeps_its_hash_and_downgrade_restores
     assert sightings == 2
     assert downgraded == {"1": "", "2": "https://x.example/2"}
     assert nullable is False
+
+
+def _analyzed_jobs(connection: object) -> bool:
+    if connection.dialect.name == "sqlite":  # type: ignore[attr-defined]
+        if not inspect(connection).has_table("sqlite_stat1"):
+            return False
+        query = "SELECT COUNT(*) FROM sqlite_stat1 WHERE tbl = 'jobs'"
+    else:
+        query = ("SELECT COUNT(*) FROM pg_stat_user_tables WHERE relname = 'jobs' "
+                 "AND schemaname = current_schema() AND last_analyze IS NOT NULL")
+    return bool(connection.execute(text(query)).scalar())  # type: ignore[attr-defined]
+
+
+def test_upgrade_leaves_statistics_for_the_planner(db_url: str) -> None:
+    upgrade(db_url, "0006")
+    engine = make_engine(db_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO jobs (webindex, source, url, title, description, scraped_at, "
+                "first_seen, last_seen, seen_count, content_hash, last_run) VALUES ('1', 's', "
+                "'https://x.example/1', 't', 'd', '2024-03-01 09:00:00+00:00', "
+                "'2024-03-01 09:00:00+00:00', '2024-03-02 09:00:00+00:00', 2, 'h', 'r')"))
+        assert run_scrapy("db", "upgrade", "--url", db_url).returncode == 0
+        with engine.connect() as connection:
+            analyzed = _analyzed_jobs(connection)
+    finally:
+        engine.dispose()
+    assert analyzed
+
+
+def test_a_new_sqlite_database_gets_no_statistics_of_empty_tables(sqlite_url: str) -> None:
+    # They would mislead SQLite's planner once the tables have grown.
+    upgrade(sqlite_url)
+    engine = make_engine(sqlite_url)
+    try:
+        with engine.connect() as connection:
+            analyzed = _analyzed_jobs(connection)
+    finally:
+        engine.dispose()
+    assert not analyzed
