@@ -58,7 +58,7 @@ def upgrade(url: str, revision: str = "head") -> None:
 
 
 def analyze(url: str) -> None:
-    """Give the query planner fresh statistics of ANALYZED_TABLES.
+    """Give the query planner fresh statistics of ANALYZED_TABLES (those there are).
 
     A migration adds indexes and rewrites rows; without statistics SQLite guesses and
     PostgreSQL waits for autovacuum. SQLite's are skipped while jobs is empty: the
@@ -69,7 +69,11 @@ def analyze(url: str) -> None:
     try:
         with engine.begin() as connection:
             if connection.dialect.name == "postgresql":
-                connection.exec_driver_sql(f"ANALYZE {', '.join(ANALYZED_TABLES)}")
+                # An upgrade to an older revision may not have made them all yet.
+                present = set(inspect(connection).get_table_names())
+                tables = [name for name in ANALYZED_TABLES if name in present]
+                if tables:
+                    connection.exec_driver_sql(f"ANALYZE {', '.join(tables)}")
             elif connection.exec_driver_sql("SELECT 1 FROM jobs LIMIT 1").first() is not None:
                 connection.exec_driver_sql("ANALYZE")
     finally:

@@ -39,11 +39,15 @@ def upgrade() -> None:
         op.alter_column("jobs", "url", existing_type=sa.Text(), nullable=True)
     # Imported ads have no URL and were stored with "": on PostgreSQL a million equal
     # keys of the hash index ix_jobs_url made one bucket that every write walked.
-    # The index goes while the rows change (no entry is written for the old key's
-    # rows), and is built again over the real URLs only.
-    op.drop_index("ix_jobs_url", table_name="jobs")
+    # A hash index holds no NULLs, so the UPDATE adds no entry to it and vacuum drops
+    # the old ones; rebuilding it instead took 199 s at a million ads (UPDATE: 32 s).
+    # SQLite's btree would move every entry: rebuilt, it takes 4 s.
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    if sqlite:
+        op.drop_index("ix_jobs_url", table_name="jobs")
     op.execute("UPDATE jobs SET url = NULL WHERE url = ''")
-    op.create_index("ix_jobs_url", "jobs", ["url"], unique=False, postgresql_using="hash")
+    if sqlite:
+        op.create_index("ix_jobs_url", "jobs", ["url"], unique=False)
     # The recrawl's known ads: a source's ads fetched since a time, read as a crawl starts.
     op.create_index("ix_jobs_source_last_fetched", "jobs", ["source", "last_fetched"],
                     unique=False)
