@@ -24,6 +24,7 @@ from jobcrawl.db.migrate import (
 )
 from jobcrawl.db.models import Base
 from tests.utils.paths import ROOT
+from tests.utils.scrapy import run_scrapy
 
 
 @pytest.fixture
@@ -68,7 +69,7 @@ def test_revisions_form_one_chain_from_the_baseline() -> None:
 
     script = ScriptDirectory.from_config(alembic_config())
     revisions = [rev.revision for rev in reversed(list(script.walk_revisions()))]
-    assert revisions == ["0001", "0002", "0003", "0004", "0005", "0006"]
+    assert revisions == ["0001", "0002", "0003", "0004", "0005", "0006", "0007"]
 
 
 def test_migrations_match_the_models(db_url: str, tmp_path: Path,
@@ -311,3 +312,95 @@ def test_0006_adds_remote_as_null_for_existing_ads_and_downgrade_drops_it(db_url
         engine.dispose()
     assert (before, bool(after)) == (None, True)
     assert "remote" not in columns and "title" in columns
+
+
+def test_0007_stores_null_for_an_empty_url_keeps_its_hash_and_downgrade_restores_it(
+        db_url: str) -> None:
+    from datetime import UTC, datetime
+
+    from jobcrawl.db.upsert import UpsertResult, content_hash, job_row, upsert_jobs
+    from jobcrawl.items import JobItem
+    from jobcrawl.recrawl.listings import listing_id
+
+    imported = JobItem(webindex="1", source="csv", url="", title="t", description="d",
+                       scraped_at=datetime(2024, 3, 1, 9, tzinfo=UTC))
+    upgrade(db_url, "0006")
+    engine = make_engine(db_url)
+    try:
+        with engine.begin() as connection:
+            # As revision 0006's store wrote an ad without a URL: "" and its hash.
+            connection.execute(text(
+                "INSERT INTO jobs (webindex, source, url, title, description, scraped_at, "
+                "first_seen, last_seen, seen_count, content_hash, last_run) VALUES ('1', "
+                "'csv', '', 't', 'd', '2024-03-01 09:00:00+00:00', '2024-03-01 09:00:00+00:00',"
+                " '2024-03-01 09:00:00+00:00', 1, :hash, 'r'), ('2', 's', 'https://x.example/2',"
+                " 't', 'd', '2024-03-01 09:00:00+00:00', '2024-03-01 09:00:00+00:00', "
+                "'2024-03-01 09:00:00+00:00', 1, 'h', 'r')"),
+                {"hash": content_hash({**job_row(imported), "url": ""})})
+            listing = listing_id(connection, "csv", "csv", now=datetime(2024, 3, 1, tzinfo=UTC))
+            connection.execute(text("INSERT INTO job_listings (job_id, listing_id, "
+                                    "last_listed_at) SELECT id, :listing, scraped_at FROM jobs"),
+                               {"listing": listing})
+        upgrade(db_url, "0007")
+        with engine.begin() as connection:
+            upgraded = dict(connection.execute(text("SELECT webindex, url FROM jobs")).all())
+            # The constraint is gone (SQLite: the edited definition is the one in force).
+            connection.execute(text("UPDATE jobs SET url = NULL WHERE webindex = '2'"))
+            connection.execute(text("UPDATE jobs SET url = 'https://x.example/2' "
+                                    "WHERE webindex = '2'"))
+            again = upsert_jobs(connection, [imported], run_id="r2")
+            sightings = connection.execute(text("SELECT COUNT(*) FROM job_listings")).scalar()
+        command.downgrade(alembic_config(db_url), "0006")
+        with engine.begin() as connection:
+            downgraded = dict(connection.execute(text("SELECT webindex, url FROM jobs")).all())
+            nullable = {column["name"]: column["nullable"]
+                        for column in inspect(connection).get_columns("jobs")}["url"]
+    finally:
+        engine.dispose()
+    assert upgraded == {"1": None, "2": "https://x.example/2"}
+    assert again == UpsertResult(unchanged=1)
+    # Rebuilding jobs on SQLite would have cascaded into job_listings (foreign_keys=ON).
+    assert sightings == 2
+    assert downgraded == {"1": "", "2": "https://x.example/2"}
+    assert nullable is False
+
+
+def _analyzed_jobs(connection: object) -> bool:
+    if connection.dialect.name == "sqlite":  # type: ignore[attr-defined]
+        if not inspect(connection).has_table("sqlite_stat1"):
+            return False
+        query = "SELECT COUNT(*) FROM sqlite_stat1 WHERE tbl = 'jobs'"
+    else:
+        query = ("SELECT COUNT(*) FROM pg_stat_user_tables WHERE relname = 'jobs' "
+                 "AND schemaname = current_schema() AND last_analyze IS NOT NULL")
+    return bool(connection.execute(text(query)).scalar())  # type: ignore[attr-defined]
+
+
+def test_upgrade_leaves_statistics_for_the_planner(db_url: str) -> None:
+    upgrade(db_url, "0006")
+    engine = make_engine(db_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO jobs (webindex, source, url, title, description, scraped_at, "
+                "first_seen, last_seen, seen_count, content_hash, last_run) VALUES ('1', 's', "
+                "'https://x.example/1', 't', 'd', '2024-03-01 09:00:00+00:00', "
+                "'2024-03-01 09:00:00+00:00', '2024-03-02 09:00:00+00:00', 2, 'h', 'r')"))
+        assert run_scrapy("db", "upgrade", "--url", db_url).returncode == 0
+        with engine.connect() as connection:
+            analyzed = _analyzed_jobs(connection)
+    finally:
+        engine.dispose()
+    assert analyzed
+
+
+def test_a_new_sqlite_database_gets_no_statistics_of_empty_tables(sqlite_url: str) -> None:
+    # They would mislead SQLite's planner once the tables have grown.
+    upgrade(sqlite_url)
+    engine = make_engine(sqlite_url)
+    try:
+        with engine.connect() as connection:
+            analyzed = _analyzed_jobs(connection)
+    finally:
+        engine.dispose()
+    assert not analyzed

@@ -143,6 +143,25 @@ def test_batches_larger_than_one_select_chunk_are_counted_exactly(db_url: str) -
     assert len(rows(db_url)) == 900
 
 
+def test_keys_of_several_sources_beyond_one_select_chunk_are_told_apart(db_url: str) -> None:
+    # The same webindexes under three sources: each is looked up under its own source.
+    items = [ad(f"{i:04d}", source=source) for source in ("s1", "s2", "s3") for i in range(450)]
+    assert upsert(db_url, items[:900], "run1") == UpsertResult(new=900)
+    items[10] = ad("0010", source="s1", title="Changed")
+    assert upsert(db_url, items, "run2") == UpsertResult(new=450, updated=1, unchanged=899)
+
+
+def test_an_ad_without_a_url_is_stored_null_and_hashed_as_before(db_url: str) -> None:
+    # Stored and hashed with "" before revision 0007: the hash must not move, or every
+    # imported ad would count updated when imported or replayed again.
+    item = ad("a", url="")
+    old_recipe = dict(job_row(item), url="")
+    assert upsert(db_url, [item], "run1") == UpsertResult(new=1)
+    stored = rows(db_url)["a"]
+    assert (stored["url"], stored["content_hash"]) == (None, content_hash(old_recipe))
+    assert upsert(db_url, [ad("a", url="")], "run2") == UpsertResult(unchanged=1)
+
+
 def test_upsert_accepts_mappings_with_iso_strings(db_url: str) -> None:
     mapping = {
         "webindex": "m1", "source": "import:csv", "url": "https://example.com/m1",
@@ -192,7 +211,7 @@ def test_job_row_converts_to_utc_dates_and_floats() -> None:
     })
     assert row == {
         **{name: None for name in JOB_FIELDS},
-        "webindex": "x", "source": "", "url": "", "title": "", "description": "",
+        "webindex": "x", "source": "", "url": None, "title": "", "description": "",
         "scraped_at": datetime(2024, 3, 1, 10, 0, tzinfo=UTC),
         "date_posted": date(2024, 3, 2), "salary_max": 40000.0,
     }

@@ -352,3 +352,16 @@ def test_every_format_gives_the_same_bytes_from_postgresql_and_sqlite(
     if fmt == "jsonl":
         assert [o["webindex"] for o in map(json.loads, outputs[0]["out"].splitlines())][:4] == [
             "B", "a", "b", "é"]
+
+
+def test_an_ad_stored_without_a_url_exports_an_empty_one_as_before(
+        sqlite_url: str, tmp_path: Path) -> None:
+    # Stored NULL since revision 0007; every export wrote "" for such ads before it.
+    fill(sqlite_url, [job("import:old", "1", url=None)])
+    for fmt in ("jsonl", "csv", "jobposting", "parquet"):
+        assert export(sqlite_url, "--format", fmt, "-o", str(tmp_path / f"jobs.{fmt}")
+                      ).returncode == 0
+    assert read_jsonl(tmp_path / "jobs.jsonl")[0]["url"] == ""
+    assert read_csv(tmp_path / "jobs.csv")[0]["url"] == ""
+    assert read_jsonl(tmp_path / "jobs.jobposting")[0]["url"] == ""
+    assert pq.read_table(tmp_path / "jobs.parquet").column("url").to_pylist() == [""]

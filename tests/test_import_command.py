@@ -73,6 +73,7 @@ def expected_row(summary: dict[str, Any], **values: Any) -> dict[str, Any]:
     at = datetime.fromisoformat(summary["imported_at"])
     row = asdict(JobItem(source=summary["source"], url="", scraped_at=at, **values))
     row["content_hash"] = content_hash(row)
+    row["url"] = None  # stored NULL, hashed as "" (db.upsert.content_hash)
     # Imported ads were never fetched by a crawl (last_fetched None: the recrawl
     # fetches them) and are live.
     return {**row, "first_seen": at, "last_seen": at, "seen_count": 1,

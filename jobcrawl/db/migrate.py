@@ -22,7 +22,7 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # The newest revision, known without loading Alembic: a crawl of a database that is
 # already current (the nightly case) never imports it. A test keeps it equal to
 # head_revision(); bump it with every new revision.
-SCHEMA_HEAD = "0006"
+SCHEMA_HEAD = "0007"
 
 # Alembic is imported inside the functions that migrate or read the scripts, for the
 # reason above.
@@ -41,14 +41,43 @@ def alembic_config(url: str | None = None) -> Config:
     return config
 
 
+# The tables the crawl's statements read, whose statistics the planners need.
+ANALYZED_TABLES = ("jobs", "job_listings", "listings", "recrawl_pages", "crawl_runs")
+
+
 def upgrade(url: str, revision: str = "head") -> None:
-    """Migrate the database at `url` to `revision`; a new SQLite file is created."""
+    """Migrate the database at `url` to `revision`, then analyze it (see analyze());
+    a new SQLite file is created."""
     from alembic import command
 
     path = sqlite_path(url)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
     command.upgrade(alembic_config(url), revision)
+    analyze(url)
+
+
+def analyze(url: str) -> None:
+    """Give the query planner fresh statistics of ANALYZED_TABLES (those there are).
+
+    A migration adds indexes and rewrites rows; without statistics SQLite guesses and
+    PostgreSQL waits for autovacuum. SQLite's are skipped while jobs is empty: the
+    planner takes its statistics as they are (no autovacuum renews them), and those of
+    an empty table would mislead it once the table has grown.
+    """
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # An upgrade to an older revision may not have made them all yet.
+                present = set(inspect(connection).get_table_names())
+                tables = [name for name in ANALYZED_TABLES if name in present]
+                if tables:
+                    connection.exec_driver_sql(f"ANALYZE {', '.join(tables)}")
+            elif connection.exec_driver_sql("SELECT 1 FROM jobs LIMIT 1").first() is not None:
+                connection.exec_driver_sql("ANALYZE")
+    finally:
+        engine.dispose()
 
 
 def head_revision() -> str:

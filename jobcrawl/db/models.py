@@ -71,12 +71,16 @@ class Job(Base):
         Index("ix_jobs_source_last_run", "source", "last_run"),
         # Live ads of a source not seen since a time (expiry of ads without listings).
         Index("ix_jobs_source_expired_at_last_seen", "source", "expired_at", "last_seen"),
+        # The ads of a source fetched since a time: the recrawl's known ads, read as a
+        # crawl starts (without it, every ad of the source is read).
+        Index("ix_jobs_source_last_fetched", "source", "last_fetched"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     webindex: Mapped[str] = mapped_column(String(255))
     source: Mapped[str] = mapped_column(String(255))
-    url: Mapped[str] = mapped_column(Text)
+    # NULL for an ad without a URL (imported from a corpus or CSV), never "".
+    url: Mapped[str | None] = mapped_column(Text)
     title: Mapped[str] = mapped_column(Text)
     company: Mapped[str | None] = mapped_column(Text)
     location: Mapped[str | None] = mapped_column(Text)

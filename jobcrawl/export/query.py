@@ -104,7 +104,7 @@ class ExportQuery:
             # Byte order, as SQLite's BINARY collation: the same export from both
             # databases, whatever locale the PostgreSQL cluster was created with.
             order = [column.collate("C") for column in order]
-        selected = [c[name] if present is None or name in present
+        selected = [_selected(name) if present is None or name in present
                     else null().label(name) for name in columns]
         stmt = select(*selected).where(*self.conditions(present)).order_by(*order)
         if self.limit is not None and self.sample is None:
@@ -126,6 +126,14 @@ class ExportQuery:
             "active_on": _iso(self.active_on),
             "sample": self.sample, "seed": self.seed, "limit": self.limit,
         }
+
+
+def _selected(name: str) -> ColumnElement[Any]:
+    # An ad without a URL is stored with NULL since revision 0007 and was "" before:
+    # exports carry "" as they always did.
+    if name == "url":
+        return func.coalesce(JOBS.c.url, "").label("url")
+    return JOBS.c[name]
 
 
 def _iso(day: date | None) -> str | None:

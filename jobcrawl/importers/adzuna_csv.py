@@ -55,7 +55,7 @@ def row_to_item(
     return JobItem(
         webindex=row.get("Id") or "",
         source=source,
-        url="",
+        url="",  # no URL in the CSV: stored as NULL (db.upsert.job_row)
         title=row.get("Title") or "",
         company=_cell(row, "Company"),
         location=_cell(row, "LocationRaw") or _cell(row, "LocationNormalized"),

@@ -114,7 +114,7 @@ def _read_file(
     item = JobItem(
         webindex=record.webindex,
         source=source,
-        # A corpus file has no URL; the column accepts an empty one.
+        # A corpus file has no URL: "" here, stored as NULL (db.upsert.job_row).
         url="",
         title=record.title,
         company=record.company,

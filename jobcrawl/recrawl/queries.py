@@ -33,12 +33,14 @@ class TouchResult:
 
 def recently_fetched(connection: Connection, source: str,
                      since: datetime) -> Iterator[tuple[int, str]]:
-    """(jobs.id, url) of the source's ads downloaded at or after `since`.
+    """(jobs.id, url) of the source's ads with a URL downloaded at or after `since`.
 
     Then the recrawl_pages fetched since then: (the id of the ad the page
     showed, page URL), or (0, page URL) for a page without a posting.
     """
-    query = select(Job.id, Job.url).where(Job.source == source, Job.last_fetched >= since)
+    # Served by jobs (source, last_fetched); an ad without a URL has nothing to match.
+    query = select(Job.id, Job.url).where(Job.source == source, Job.last_fetched >= since,
+                                         Job.url.is_not(None))
     for job_id, url in connection.execute(query):
         yield int(job_id), url
     pages = (
