@@ -2,20 +2,18 @@
 
 Fills a database with N generated ads of one source (no listing rows, as after
 `scrapy import`: benchmarks/export.py's generator, one ad in eight already
-expired), then, on a fresh copy of it per variant, runs what a complete crawl's
-closing step runs (jobcrawl.recrawl.expiry: expire_unlisted in one transaction,
-inside db.bulk.bulk_writes) and prints the seconds and ads expired per second.
-Variants run one after the other in the same run, so their ratio is the figure:
-
-- ``default``: the code as it is;
-- ``small-cache``: without bulk_writes' large SQLite page cache (SQLite only).
+expired), then, on a fresh copy of it per round, runs what a complete crawl's
+closing step runs (jobcrawl.recrawl.expiry: expire_unlisted in one transaction)
+and prints the seconds and ads expired per second. Rounds of the same code on
+this shared machine differ by up to 40%: compare variants of the code (a branch
+each, or a patch) in alternating rounds of one run.
 
     .venv/bin/python benchmarks/expiry.py [--rows 1000000] [--backends sqlite,postgresql]
         [--postgres-url postgresql+psycopg://postgres@127.0.0.1:5432/jobcrawl_expiry_bench]
-        [--variants default,small-cache] [--work DIR]
+        [--rounds 2] [--work DIR]
 
 The PostgreSQL database named by --postgres-url is created, copied (CREATE DATABASE
-... TEMPLATE) for each variant and dropped at the end. Needs about 1.2 GB of disk per
+... TEMPLATE) for each round and dropped at the end. Needs about 1.2 GB of disk per
 million ads for SQLite (twice, for the copy) and 3 GB for PostgreSQL.
 """
 
@@ -26,7 +24,7 @@ import shutil
 import sys
 import tempfile
 import time
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -39,7 +37,6 @@ import export as generated  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from jobcrawl.db.bulk import bulk_writes  # noqa: E402
 from jobcrawl.db.engine import make_engine  # noqa: E402
 from jobcrawl.recrawl.listings import expire_unlisted, listing_id  # noqa: E402
 
@@ -47,7 +44,6 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
 SOURCE = "greenhouse:big"
-VARIANTS = ("default", "small-cache")
 
 
 @contextmanager
@@ -80,54 +76,50 @@ def live_ads(url: str) -> int:
         engine.dispose()
 
 
-def expire(url: str, variant: str) -> tuple[int, float]:
+def expire(url: str) -> tuple[int, float]:
     """(ads expired, seconds) of one closing step's expiry of SOURCE."""
     engine = make_engine(url)
     now = datetime.now(UTC)
     started = time.perf_counter()
     try:
-        with engine.begin() as begun:
-            bulk = nullcontext(begun) if variant == "small-cache" else bulk_writes(begun)
-            with bulk as connection:
-                listing = listing_id(connection, SOURCE, SOURCE, now=now)
-                evidence = f"not listed by complete crawl bench of {SOURCE}"
-                expired = expire_unlisted(connection, SOURCE, listing, run_id="bench", now=now,
-                                          evidence=evidence)
+        with engine.begin() as connection:
+            listing = listing_id(connection, SOURCE, SOURCE, now=now)
+            evidence = f"not listed by complete crawl bench of {SOURCE}"
+            expired = expire_unlisted(connection, SOURCE, listing, run_id="bench", now=now,
+                                      evidence=evidence)
     finally:
         engine.dispose()
     return expired, time.perf_counter() - started
 
 
-def report(backend: str, variant: str, live: int, expired: int, seconds: float) -> None:
-    print(f"{backend:<11} {variant:<12} {live:>9} {expired:>9} {seconds:>8.1f} "
+def report(backend: str, round_: int, live: int, expired: int, seconds: float) -> None:
+    print(f"{backend:<11} {round_:>5} {live:>9} {expired:>9} {seconds:>8.1f} "
           f"{expired / seconds:>9.0f}", flush=True)
 
 
-def run_sqlite(rows: int, work: Path, variants: list[str]) -> None:
+def run_sqlite(rows: int, work: Path, rounds: int) -> None:
     filled = work / "filled.db"
     print(f"filling {filled} with {rows} ads: {generated.fill(filled, rows):.0f} s", flush=True)
-    for variant in variants:
+    for round_ in range(1, rounds + 1):
         copy = work / "expiry.db"
         shutil.copyfile(filled, copy)
         url = f"sqlite:///{copy}"
         live = live_ads(url)
-        report("sqlite", variant, live, *expire(url, variant))
+        report("sqlite", round_, live, *expire(url))
         copy.unlink()
 
 
-def run_postgres(rows: int, url: str, variants: list[str]) -> None:
+def run_postgres(rows: int, url: str, rounds: int) -> None:
     filled_url = make_url(url)
     filled_url = filled_url.set(database=f"{filled_url.database}_filled")
     filled = filled_url.render_as_string(hide_password=False)
     with postgres_database(filled):
         print(f"filling PostgreSQL with {rows} ads: "
               f"{generated.fill_postgres(filled, rows):.0f} s", flush=True)
-        for variant in variants:
-            if variant == "small-cache":
-                continue  # a SQLite setting
+        for round_ in range(1, rounds + 1):
             with postgres_database(url, template=filled_url.database) as copy:
                 live = live_ads(copy)
-                report("postgresql", variant, live, *expire(copy, variant))
+                report("postgresql", round_, live, *expire(copy))
 
 
 def main() -> None:
@@ -136,27 +128,24 @@ def main() -> None:
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--postgres-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/"
                         "jobcrawl_expiry_bench")
-    parser.add_argument("--variants", default=",".join(VARIANTS))
+    parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--work", type=Path, help="folder for the SQLite files "
                         "(default: a new temporary folder, deleted afterwards)")
     args = parser.parse_args()
-    variants = [name for name in args.variants.split(",") if name]
-    if unknown := sorted(set(variants) - set(VARIANTS)):
-        parser.error(f"unknown variants: {', '.join(unknown)}")
     generated.SOURCES = (SOURCE,)  # one source: every ad is the crawl's to expire
-    print(f"{'backend':<11} {'variant':<12} {'live':>9} {'expired':>9} {'seconds':>8} "
+    print(f"{'backend':<11} {'round':>5} {'live':>9} {'expired':>9} {'seconds':>8} "
           f"{'ads/s':>9}")
     backends = args.backends.split(",")
     if "sqlite" in backends:
         work = Path(args.work or tempfile.mkdtemp(prefix="jobcrawl-expiry-bench-"))
         work.mkdir(parents=True, exist_ok=True)
         try:
-            run_sqlite(args.rows, work, variants)
+            run_sqlite(args.rows, work, args.rounds)
         finally:
             if args.work is None:
                 shutil.rmtree(work, ignore_errors=True)
     if "postgresql" in backends:
-        run_postgres(args.rows, args.postgres_url, variants)
+        run_postgres(args.rows, args.postgres_url, args.rounds)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from sqlalchemy.exc import SQLAlchemyError
 
-from jobcrawl.db.bulk import bulk_writes
 from jobcrawl.db.component import CrawlDatabase
 from jobcrawl.drops import DuplicateInCrawl
 from jobcrawl.recrawl.listings import crawl_listing, expire_unlisted, listing_id
@@ -202,7 +201,7 @@ class UnlistedExpiry:
     def _expire(self, spider: Spider, run: str, now: datetime) -> dict[str, int]:
         """Ads newly expired per source, in one transaction (tried again as a whole)."""
         expired: dict[str, int] = {}
-        with self.database.engine.begin() as begun, bulk_writes(begun) as connection:
+        with self.database.engine.begin() as connection:
             for source in covered_sources(self.crawler):
                 spared = self.spared.get(source, Spared())
                 if len(spared) > MAX_SPARED:
