@@ -93,7 +93,7 @@ def stored(db_url: str, server_url: str = "") -> dict[str, dict[str, Any]]:
         for name, value in fields.items():
             assert not (isinstance(value, str) and has_unstorable(value)), (name, value)
         webindex = fields.pop("webindex")
-        if webindex == webindex_from_url(fields["url"]):
+        if fields["url"] is not None and webindex == webindex_from_url(fields["url"]):
             webindex = "<hash of the url>"
         if server_url:
             fields["url"] = fields["url"].removeprefix(server_url)

@@ -91,7 +91,8 @@ def test_touches_update_by_primary_key(connection: Connection) -> None:
     with recorded_plans(connection) as plans:
         touched = touch_ads(connection, ids, run_id="r2", now=T0 + timedelta(days=9))
     assert touched.touched == 50
-    assert len(plans) == 2
+    # Two UPDATEs; on PostgreSQL first the rows' lock in key order (db.locks).
+    assert len(plans) == (3 if connection.dialect.name == "postgresql" else 2)
     for plan in plans:
         assert_served(plan, "pk_jobs")
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from psycopg import sql
+
 from jobcrawl.db.models import Job
 from jobcrawl.db.upsert import dialect_insert, prepared_row
 
@@ -96,15 +98,19 @@ def _copy_new(connection: Connection, batch: list[dict[str, Any]]) -> int:
     90 s of it in that parsing (see docs/large-databases.md for the rows/s).
     """
     columns = list(batch[0])
-    names = ", ".join(columns)
+    names = sql.SQL(", ").join(map(sql.Identifier, columns))
+    staged = sql.Identifier(_BATCH_TABLE)
     driver = connection.connection.driver_connection
     assert driver is not None
     with driver.cursor() as cursor:
-        cursor.execute(f"CREATE TEMPORARY TABLE {_BATCH_TABLE} ON COMMIT DROP AS "
-                       f"SELECT 0::bigint AS n, {names} FROM jobs WITH NO DATA")
-        with cursor.copy(f"COPY {_BATCH_TABLE} (n, {names}) FROM STDIN") as copy:
+        # Composed by psycopg.sql: the column names are quoted as identifiers.
+        cursor.execute(sql.SQL("CREATE TEMPORARY TABLE {} ON COMMIT DROP AS "
+                               "SELECT 0::bigint AS n, {} FROM jobs WITH NO DATA"
+                               ).format(staged, names))
+        with cursor.copy(sql.SQL("COPY {} (n, {}) FROM STDIN").format(staged, names)) as copy:
             for n, row in enumerate(batch):
                 copy.write_row((n, *(row[name] for name in columns)))
-        cursor.execute(f"INSERT INTO jobs ({names}) SELECT {names} FROM {_BATCH_TABLE} "
-                       "ORDER BY n ON CONFLICT (source, webindex) DO NOTHING RETURNING id")
+        cursor.execute(sql.SQL("INSERT INTO jobs ({}) SELECT {} FROM {} ORDER BY n "
+                               "ON CONFLICT (source, webindex) DO NOTHING RETURNING id"
+                               ).format(names, names, staged))
         return len(cursor.fetchall())

@@ -89,6 +89,6 @@ def _edit_jobs_definition(column: re.Pattern[str], replacement: str) -> None:
         bind.execute(sa.text("UPDATE sqlite_master SET sql = :sql "
                              "WHERE type = 'table' AND name = 'jobs'"), {"sql": edited})
         # A new schema version makes every connection read the definition again.
-        bind.execute(sa.text(f"PRAGMA schema_version = {int(version) + 1}"))
+        bind.execute(sa.text(f"PRAGMA schema_version = {int(version + 1)}"))
     finally:
         bind.execute(sa.text("PRAGMA writable_schema = OFF"))
