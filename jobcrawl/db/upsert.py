@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from itemadapter import ItemAdapter
 from sqlalchemy import case, select
@@ -185,8 +185,8 @@ def upsert_rows(
     result = _count(rows, existing)
     collapsed = _collapse(rows, run_id)
     connection.execute(_upsert_statement(connection.dialect.name), collapsed)
-    # Read back, not RETURNING: psycopg's executemany with RETURNING is ~4x slower.
-    result.ids = _ids(connection, [_key(row) for row in collapsed])
+    # The new ads read back, not RETURNING: psycopg's executemany with RETURNING is ~4x slower.
+    result.ids = _ids(connection, [_key(row) for row in collapsed], existing)
     return result
 
 
@@ -194,45 +194,56 @@ def _key(row: Mapping[str, Any]) -> Key:
     return (row["source"], row["webindex"])
 
 
-def _existing(connection: Connection, keys: Iterable[Key]) -> dict[Key, tuple[str, str | None]]:
-    """(content_hash, expiry_reason) of the stored ads among `keys`."""
+class _Stored(NamedTuple):
+    id: int
+    content_hash: str
+    expiry_reason: str | None
+
+
+def _chunks(keys: Iterable[Key]) -> Iterator[tuple[str, list[str]]]:
+    """(source, webindexes) of `keys`, at most _KEYS_PER_SELECT webindexes at a time.
+
+    source = :s AND webindex IN (...): both backends serve it from the unique
+    (source, webindex) index. SQLite plans (source, webindex) IN (VALUES ...) as a
+    scan of the whole table (0.45 s per chunk at a million rows), and a row-value IN
+    reads badly on PostgreSQL too.
+    """
     by_source: dict[str, list[str]] = {}
     for source, webindex in keys:
         by_source.setdefault(source, []).append(webindex)
-    found: dict[Key, tuple[str, str | None]] = {}
     for source, webindexes in by_source.items():
-        # source = :s AND webindex IN (...): both backends serve it from the unique
-        # (source, webindex) index. SQLite plans (source, webindex) IN (VALUES ...)
-        # as a scan of the whole table (0.45 s per chunk at a million rows).
         for start in range(0, len(webindexes), _KEYS_PER_SELECT):
-            chunk = webindexes[start : start + _KEYS_PER_SELECT]
-            query = select(Job.webindex, Job.content_hash, Job.expiry_reason).where(
-                Job.source == source, Job.webindex.in_(chunk))
-            found.update({(source, idx): (digest, reason)
-                          for idx, digest, reason in connection.execute(query)})
+            yield source, webindexes[start : start + _KEYS_PER_SELECT]
+
+
+def _existing(connection: Connection, keys: Iterable[Key]) -> dict[Key, _Stored]:
+    """(id, content_hash, expiry_reason) of the stored ads among `keys`."""
+    found: dict[Key, _Stored] = {}
+    for source, chunk in _chunks(keys):
+        query = select(Job.webindex, Job.id, Job.content_hash, Job.expiry_reason).where(
+            Job.source == source, Job.webindex.in_(chunk))
+        found.update({(source, idx): _Stored(int(job_id), digest, reason)
+                      for idx, job_id, digest, reason in connection.execute(query)})
     return found
 
 
-def _ids(connection: Connection, keys: Sequence[Key]) -> dict[str, list[int]]:
-    """jobs.id of the stored ads among `keys`, per source."""
-    by_source: dict[str, list[str]] = {}
-    for source, webindex in keys:
-        by_source.setdefault(source, []).append(webindex)
+def _ids(connection: Connection, keys: Sequence[Key],
+         existing: Mapping[Key, _Stored]) -> dict[str, list[int]]:
+    """jobs.id of the written ads among `keys`, per source: only those new to `existing`
+    are read back."""
     ids: dict[str, list[int]] = {}
-    for source, webindexes in by_source.items():
-        # One source and a plain IN per statement: a row-value IN reads badly on PostgreSQL.
-        for start in range(0, len(webindexes), _KEYS_PER_SELECT):
-            query = select(Job.id).where(
-                Job.source == source,
-                Job.webindex.in_(webindexes[start : start + _KEYS_PER_SELECT]))
-            ids.setdefault(source, []).extend(int(job_id) for job_id in
-                                               connection.execute(query).scalars())
+    for (source, _), stored in existing.items():
+        ids.setdefault(source, []).append(stored.id)
+    for source, chunk in _chunks(key for key in keys if key not in existing):
+        query = select(Job.id).where(Job.source == source, Job.webindex.in_(chunk))
+        ids.setdefault(source, []).extend(int(job_id) for job_id in
+                                           connection.execute(query).scalars())
     return ids
 
 
-def _count(rows: Sequence[Mapping[str, Any]],
-           existing: Mapping[Key, tuple[str, str | None]]) -> UpsertResult:
-    known = dict(existing)
+def _count(rows: Sequence[Mapping[str, Any]], existing: Mapping[Key, _Stored]) -> UpsertResult:
+    known = {key: (stored.content_hash, stored.expiry_reason)
+             for key, stored in existing.items()}
     result = UpsertResult()
     for row in rows:
         previous = known.get(_key(row))
